@@ -1,0 +1,25 @@
+"""Assembles the code location; each domain under defs/ contributes its own definitions."""
+
+
+import dagster as dg
+
+from dagster_project.defs.dbt.assets import zhongcao_dbt_models
+from dagster_project.defs.dbt.resources import dbt_resource
+from dagster_project.defs.ingest.assets import load_raw_exports
+from dagster_project.defs.publish.assets import publish_bi_database
+from dagster_project.defs.quality.checks import gx_checks
+
+main_job = dg.define_asset_job(
+    "main",
+    selection=dg.AssetSelection.all(),
+    description="Load every export from the landing folder -> dbt build -> GX checks -> publish.",
+)
+
+defs = dg.Definitions(
+    assets=[load_raw_exports, zhongcao_dbt_models, publish_bi_database],
+    asset_checks=gx_checks,
+    jobs=[main_job],
+    resources={"dbt": dbt_resource},
+    # One DuckDB file allows one writing process: steps run one after another in-process.
+    executor=dg.in_process_executor,
+)

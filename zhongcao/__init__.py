@@ -1,0 +1,1 @@
+"""zhongcao: a seeding-to-purchase warehouse (platform exports -> DuckDB -> dbt -> GX -> BI)."""

@@ -1,0 +1,189 @@
+"""`zhongcao` command line: run the warehouse, generate sample exports, open the UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from zhongcao.config import REPO_ROOT, Settings
+
+DAGSTER_YAML = """# Written by zhongcao: telemetry hosts are unreachable, never wait on them.
+telemetry:
+  enabled: false
+"""
+
+
+def _prepare_environment(args: argparse.Namespace) -> Settings:
+    for flag, variable in (("landing", "ZHONGCAO_LANDING"), ("home", "ZHONGCAO_HOME")):
+        value = getattr(args, flag, None)
+        if value:
+            os.environ[variable] = str(Path(value).resolve())
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    settings = Settings.from_env()
+    settings.export_for_subprocesses()
+    dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(settings.home / "dagster_home")))
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return settings
+
+
+def run_main_job(settings: Settings, *, quiet: bool = False):
+    """Execute the `main` asset job headless in this process, recorded in DAGSTER_HOME."""
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("main")
+    run_config = {"loggers": {"console": {"config": {"log_level": "WARNING" if quiet else "INFO"}}}}
+    with dg.DagsterInstance.get() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+
+
+def summarise(result, settings: Settings) -> str:
+    lines = ["", "=" * 72, "zhongcao run " + ("SUCCEEDED" if result.success else "FAILED") + f"  (run {result.run_id})",
+             "=" * 72]
+    materialised = {e.asset_key.to_user_string(): e.materialization.metadata
+                    for e in result.get_asset_materialization_events()}
+    lines.append("Loaded exports (per report):")
+    for key, meta in sorted(materialised.items()):
+        if "rows_loaded" not in meta:
+            continue
+        value = {k: v.value for k, v in meta.items()}
+        lines.append(
+            f"  {key:<28} files: {value['files_loaded']} loaded, {value['files_duplicate']} already seen, "
+            f"{value['files_refused']} refused | rows: {value['rows_loaded']} loaded, "
+            f"{value['rows_rejected']} rejected | table now {value['table_rows']} rows"
+        )
+        if value["files_refused"]:
+            lines.append("      " + value["refusals"].replace("\n", "\n      "))
+    models = [k for k in materialised if k.split("/")[0] in ("staging", "intermediate", "marts")]
+    lines.append(f"dbt models built: {len(models)} ({', '.join(sorted(models))})")
+    evaluations = result.get_asset_check_evaluations()
+    failed = [e for e in evaluations if not e.passed]
+    lines.append(f"Checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed "
+                 f"({sum(1 for e in evaluations if e.check_name.startswith('gx_'))} GX suites, "
+                 "the rest dbt tests)")
+    for evaluation in failed:
+        severity = evaluation.severity.value if evaluation.severity else "ERROR"
+        lines.append(f"  [{severity}] {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
+        if evaluation.description:
+            lines += ["      " + line for line in evaluation.description.splitlines()]
+    publish = materialised.get("publish")
+    if publish is not None:
+        tables = publish["tables"].value
+        lines.append(f"Published BI database: {settings.published}")
+        for table, rows in tables.items():
+            lines.append(f"  {table}: {rows} rows")
+        first = next(iter(tables))
+        lines.append("Connect (read-only, safe while the nightly run publishes):")
+        lines.append(f"  python -c \"import duckdb; print(duckdb.connect('{settings.published}', "
+                     f"read_only=True).sql('select * from {first} limit 5'))\"")
+    else:
+        state = "unchanged" if settings.published.exists() else "not created"
+        lines.append(f"NOT published: the BI database {settings.published} is {state}.")
+        for failure in result.all_events:
+            if failure.is_step_failure:
+                error = failure.step_failure_data.error
+                while error is not None and error.cause is not None:  # the user's error, not Dagster's wrapper
+                    error = error.cause
+                lines.append(f"  step {failure.step_key} failed: {error.message.strip() if error else '?'}")
+    return "\n".join(lines)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = _prepare_environment(args)
+    print(f"zhongcao: landing folder {settings.landing}\n          warehouse      {settings.warehouse}",
+          file=sys.stderr)
+    result = run_main_job(settings, quiet=args.quiet)
+    print(summarise(result, settings))
+    return 0 if result.success else 1
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from zhongcao.generate.exports import generate
+
+    out = Path(args.out).resolve()
+    manifest = generate(out, date.fromisoformat(args.start), args.days, args.seed)
+    print(f"wrote {len(manifest['files'])} export files to {out} ({manifest['start']} .. {manifest['end']})")
+    for table, rows in manifest["rows"].items():
+        print(f"  {table}: {rows} rows")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace) -> int:
+    from zhongcao.ingest.loader import Loader
+
+    settings = _prepare_environment(args)
+    outcomes = Loader(settings).load_all()
+    refused = sum(f.status == "refused" for o in outcomes for f in o.files)
+    return 2 if refused else 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    _prepare_environment(args)
+    from dagster_project.defs.dbt.resources import prepare_manifest
+
+    prepare_manifest()
+    dagster = Path(sys.executable).with_name("dagster")
+    argv = [str(dagster) if dagster.exists() else "dagster", "dev", "-m", "dagster_project.definitions",
+            "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
+    os.chdir(REPO_ROOT)
+    os.execv(argv[0], argv) if os.path.isabs(argv[0]) else os.execvp(argv[0], argv)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zhongcao",
+        description="Seeding-to-purchase warehouse: platform exports -> DuckDB -> dbt -> GX -> BI file.",
+        epilog="Settings come from environment variables (ZHONGCAO_HOME, ZHONGCAO_LANDING, ZHONGCAO_WAREHOUSE, "
+        "ZHONGCAO_PUBLISHED, ZHONGCAO_PII_KEY, DAGSTER_HOME); see README.md.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--landing", help="landing folder of raw exports (default: seeds/ or $ZHONGCAO_LANDING)")
+        p.add_argument("--home", help="working folder for the warehouse and published file (default: data/)")
+
+    run = sub.add_parser("run", help="run the main job: load -> dbt build -> GX checks -> publish",
+                         description="Runs the Dagster `main` job headless and prints a summary. "
+                         "Exit status 1 when any step or blocking check failed (nothing is published then).")
+    common(run)
+    run.add_argument("--quiet", action="store_true", help="only warnings and the summary")
+    run.set_defaults(func=cmd_run)
+
+    gen = sub.add_parser("generate", help="write simulated platform exports (the sample in seeds/)",
+                         description="Simulates one brand and writes its platform exports in their real formats.")
+    gen.add_argument("--out", default=str(REPO_ROOT / "seeds"), help="output landing folder (default: seeds/)")
+    gen.add_argument("--days", type=int, default=35, help="days to simulate (default: 35)")
+    gen.add_argument("--start", default="2026-10-01", help="first day, YYYY-MM-DD (default: 2026-10-01)")
+    gen.add_argument("--seed", type=int, default=7, help="random seed; same seed, same files (default: 7)")
+    gen.set_defaults(func=cmd_generate)
+
+    load = sub.add_parser("load", help="only load the landing folder into the warehouse's raw schema")
+    common(load)
+    load.set_defaults(func=cmd_load)
+
+    ui = sub.add_parser("ui", help="open the Dagster UI (asset graph, runs, checks)")
+    common(ui)
+    ui.add_argument("--host", default="127.0.0.1", help="bind address (default: 127.0.0.1)")
+    ui.add_argument("--port", type=int, default=3000, help="port (default: 3000)")
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

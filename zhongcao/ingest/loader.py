@@ -1,0 +1,475 @@
+"""Load landing-folder exports into DuckDB's `raw` schema, driven by the contracts.
+
+Per file, in one transaction (a crash leaves nothing half-loaded):
+  byte-identical to a file seen before -> recorded as a duplicate delivery, nothing changes;
+  refused by the reader               -> logged with file, line and reason, copied to quarantine;
+  otherwise values are typed set-wise in SQL, bad values go to `meta.rejects`, good rows
+  replace the rows of the business dates the file covers (when it is the newest file for
+  those dates) and the outcome is written to `meta.load_files`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from zhongcao.config import Settings
+from zhongcao.ingest.contracts import Column, Contract, load_contracts
+from zhongcao.ingest.reader import FileRefused, ParsedFile, read_export
+
+META_DDL = """
+create schema if not exists raw;
+create schema if not exists meta;
+create table if not exists meta.load_files (
+    platform varchar not null,
+    report varchar not null,
+    file_name varchar not null,        -- path relative to the landing folder
+    file_sha256 varchar not null,
+    size_bytes bigint,
+    modified_at timestamp,             -- the file's mtime: newer files supersede older ones
+    status varchar not null,           -- loaded | duplicate | refused
+    refused_line integer,
+    reason varchar,
+    encoding varchar,
+    rows_in_file bigint,
+    rows_loaded bigint,
+    rows_rejected bigint,
+    rows_duplicate bigint,             -- identical copies of a row within the file, kept once
+    rows_older bigint,                 -- rows for dates a newer file already covers
+    dates_covered varchar,
+    schema_drift varchar,
+    loaded_at timestamp not null
+);
+create table if not exists meta.rejects (
+    platform varchar not null,
+    report varchar not null,
+    file_name varchar not null,
+    file_sha256 varchar not null,
+    line integer not null,
+    column_name varchar,
+    raw_value varchar,                 -- PII columns hold the keyed hash, never the value
+    reason varchar not null,
+    loaded_at timestamp not null
+);
+create table if not exists meta.supersessions (
+    platform varchar not null,
+    report varchar not null,
+    business_date date not null,
+    old_file_sha256 varchar not null,
+    new_file_sha256 varchar not null,
+    rows_replaced bigint not null,
+    superseded_at timestamp not null
+);
+"""
+
+LINEAGE_COLUMNS = (
+    ("_source_file", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_row_number", "INTEGER"),
+    ("_loaded_at", "TIMESTAMP"),
+)
+
+# Value parsing as SQL macros: vectorised in DuckDB, one definition for every contract.
+MACROS = """
+create or replace temp macro zc_number_text(v) as regexp_replace(v, '[¥￥,\\s]', '', 'g');
+create or replace temp macro zc_date_text(v) as replace(
+    regexp_replace(
+        regexp_replace(v, '^([0-9]{4})年([0-9]{1,2})月([0-9]{1,2})日', '\\1-\\2-\\3'),
+        '^([0-9]{4})([0-9]{2})([0-9]{2})( .*)?$', '\\1-\\2-\\3\\4'),
+    '/', '-');
+create or replace temp macro zc_timestamp(v) as case
+    when regexp_full_match(zc_date_text(v),
+        '[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?')
+    then try_strptime(zc_date_text(v), ['%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%d'])
+end;
+create or replace temp macro zc_int(v) as case
+    when regexp_full_match(zc_number_text(v), '[+-]?[0-9]+')
+    then try_cast(zc_number_text(v) as bigint)
+end;
+create or replace temp macro zc_percent(v) as case
+    when regexp_full_match(zc_number_text(v), '[+-]?[0-9]+(\\.[0-9]+)?%')
+    then try_cast(replace(zc_number_text(v), '%', '') as decimal(18, 8)) / 100
+    when regexp_full_match(zc_number_text(v), '[+-]?[0-9]+(\\.[0-9]+)?')
+    then try_cast(zc_number_text(v) as decimal(18, 8))
+end;
+"""
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    # Contract names are validated snake_case; quoting is a second fence, not the first.
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _typed_expr(col: Column) -> tuple[str, str]:
+    """SQL turning the raw text `v` into the column's type, and the reason when it cannot."""
+    v = _ident(col.name)
+    if col.type in ("id", "text"):
+        return v, ""
+    if col.type == "int":
+        return f"zc_int({v})", "not a whole number"
+    if col.type in ("money", "decimal"):
+        pattern = f"[+-]?[0-9]+(\\.[0-9]{{0,{col.scale}}})?"
+        expr = (
+            f"case when regexp_full_match(zc_number_text({v}), '{pattern}') "
+            f"then try_cast(zc_number_text({v}) as {col.duckdb_type}) end"
+        )
+        return expr, f"not an amount with at most {col.scale} decimals"
+    if col.type == "percent":
+        return f"cast(zc_percent({v}) as {col.duckdb_type})", "not a percentage"
+    if col.type == "timestamp":
+        return f"zc_timestamp({v})", "not a date/time in an accepted format"
+    if col.type == "date":
+        return f"cast(zc_timestamp({v}) as date)", "not a date in an accepted format"
+    raise AssertionError(col.type)
+
+
+@dataclass
+class FileOutcome:
+    platform: str
+    report: str
+    file_name: str
+    status: str
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    rows_duplicate: int = 0
+    rows_older: int = 0
+    refused_line: int | None = None
+    reason: str | None = None
+    drift: list[str] = field(default_factory=list)
+    previously_seen: bool = False
+
+    @property
+    def message(self) -> str:
+        if self.status == "refused":
+            where = f", line {self.refused_line}" if self.refused_line else ""
+            return f"REFUSED {self.file_name}{where}: {self.reason}"
+        if self.status == "duplicate":
+            return f"skipped {self.file_name}: byte-identical to a file already processed"
+        return (
+            f"loaded {self.file_name}: {self.rows_loaded} rows, {self.rows_rejected} rejected"
+            + (f", {self.rows_duplicate} identical duplicates" if self.rows_duplicate else "")
+            + (f", {self.rows_older} rows older than loaded data" if self.rows_older else "")
+        )
+
+
+@dataclass
+class ReportOutcome:
+    contract: Contract
+    files: list[FileOutcome]
+    table_rows: int
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute(META_DDL)
+    return con
+
+
+def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    table = f"raw.{_ident(contract.table)}"
+    columns = [(c.stored_name, c.duckdb_type) for c in contract.columns] + list(LINEAGE_COLUMNS)
+    ddl = ", ".join(f"{_ident(n)} {t}" for n, t in columns)
+    con.execute(f"create table if not exists {table} ({ddl})")
+    existing = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = ?", [contract.table]).fetchall()}
+    for name, type_ in columns:
+        if name not in existing:  # a contract gained a column since the table was created
+            con.execute(f"alter table {table} add column {_ident(name)} {type_}")
+    con.execute(f"comment on table {table} is {_sql_string(contract.description)}")
+
+
+def landing_files(landing: Path, contract: Contract) -> list[Path]:
+    folder = landing / contract.platform / contract.report
+    if not folder.is_dir():
+        return []
+    files = [p for p in folder.iterdir() if not p.name.startswith(".") and (p.is_file() or p.is_symlink())]
+    # Newer = later modification time, ties broken by name (exports.md, loader rule 6).
+    return sorted(files, key=lambda p: (p.lstat().st_mtime_ns, p.name))
+
+
+def unknown_folders(landing: Path) -> list[Path]:
+    """Platform/report folders in the landing area that no contract describes."""
+    known = set(load_contracts())
+    found = []
+    if not landing.is_dir():
+        return found
+    for platform_dir in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for report_dir in sorted(p for p in platform_dir.iterdir() if not p.name.startswith(".")):
+            if (platform_dir.name, report_dir.name) not in known:
+                found.append(report_dir)
+    return found
+
+
+def _check_path(path: Path, landing: Path) -> None:
+    if path.is_symlink():
+        raise FileRefused(path, None, "is a symbolic link; links are never followed out of the landing folder")
+    resolved = path.resolve()
+    if not resolved.is_relative_to(landing.resolve()):
+        raise FileRefused(path, None, "resolves outside the landing folder")
+
+
+class Loader:
+    def __init__(self, settings: Settings, log: Callable[[str], None] = print):
+        self.settings = settings
+        self.log = log
+
+    def load_all(self, con: duckdb.DuckDBPyConnection | None = None) -> list[ReportOutcome]:
+        own = con is None
+        con = con or connect(self.settings)
+        try:
+            for folder in unknown_folders(self.settings.landing):
+                self.log(f"REFUSED {folder.relative_to(self.settings.landing)}: unknown platform/report folder")
+            return [self.load_report(con, c) for c in load_contracts().values()]
+        finally:
+            if own:
+                con.close()
+
+    def load_report(self, con: duckdb.DuckDBPyConnection, contract: Contract) -> ReportOutcome:
+        con.execute(META_DDL)
+        ensure_raw_table(con, contract)
+        outcomes = [self.load_file(con, contract, p) for p in landing_files(self.settings.landing, contract)]
+        table_rows = con.execute(f"select count(*) from raw.{_ident(contract.table)}").fetchone()[0]
+        return ReportOutcome(contract, outcomes, table_rows)
+
+    def load_file(self, con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> FileOutcome:
+        landing = self.settings.landing
+        try:
+            file_name = str(path.relative_to(landing))
+        except ValueError:
+            file_name = path.name
+        stat = path.lstat()
+        modified_at = datetime.fromtimestamp(stat.st_mtime, UTC).replace(tzinfo=None)
+        now = datetime.now(UTC).replace(tzinfo=None)
+        base = {"platform": contract.platform, "report": contract.report, "file_name": file_name}
+
+        try:
+            _check_path(path, landing)
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        except FileRefused as refused:
+            outcome = FileOutcome(**base, status="refused", reason=refused.reason)
+            self._record_refusal(con, outcome, "", stat.st_size, modified_at, now)
+            self.log(outcome.message)
+            return outcome
+
+        seen = con.execute(
+            "select status, reason, refused_line from meta.load_files "
+            "where platform = ? and report = ? and file_sha256 = ? order by loaded_at limit 1",
+            [contract.platform, contract.report, digest],
+        ).fetchone()
+        if seen is not None:
+            status = "refused" if seen[0] == "refused" else "duplicate"
+            outcome = FileOutcome(**base, status=status, reason=seen[1], refused_line=seen[2],
+                                  previously_seen=True)
+            self.log(outcome.message)
+            return outcome
+
+        try:
+            parsed = read_export(path, contract, self.settings.pii_key)
+        except FileRefused as refused:
+            outcome = FileOutcome(**base, status="refused", refused_line=refused.line, reason=refused.reason)
+            self._record_refusal(con, outcome, digest, stat.st_size, modified_at, now)
+            self._quarantine(path, contract, digest)
+            self.log(outcome.message)
+            return outcome
+
+        con.begin()
+        try:
+            outcome = self._store(con, contract, parsed, base, digest, stat.st_size, modified_at, now)
+            con.commit()
+        except BaseException:
+            con.rollback()
+            raise
+        for warning in outcome.drift:
+            self.log(f"  schema drift in {file_name}: {warning}")
+        self.log(outcome.message)
+        return outcome
+
+    def _quarantine(self, path: Path, contract: Contract, digest: str) -> None:
+        # Copied, not moved: the landing folder may be read-only or under version control.
+        target = self.settings.quarantine / contract.platform / contract.report
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, target / f"{digest[:12]}_{path.name}")
+
+    def _record_refusal(self, con, outcome: FileOutcome, digest, size, modified_at, now) -> None:
+        con.execute(
+            "insert into meta.load_files (platform, report, file_name, file_sha256, size_bytes, "
+            "modified_at, status, refused_line, reason, loaded_at) values (?, ?, ?, ?, ?, ?, 'refused', ?, ?, ?)",
+            [outcome.platform, outcome.report, outcome.file_name, digest, size, modified_at,
+             outcome.refused_line, outcome.reason, now],
+        )
+
+    def _store(self, con, contract: Contract, parsed: ParsedFile, base: dict, digest: str,
+               size: int, modified_at: datetime, now: datetime) -> FileOutcome:
+        con.execute(MACROS)
+        columns = parsed.columns
+        incoming = pd.DataFrame(
+            {"_line": pd.Series([line for line, _ in parsed.rows], dtype="int64")}
+            | {
+                c.name: pd.Series([values[i] for _, values in parsed.rows], dtype="object")
+                for i, c in enumerate(columns)
+            }
+        )
+        con.register("zc_incoming", incoming)
+        try:
+            self._type_rows(con, contract, columns)
+        finally:
+            con.unregister("zc_incoming")
+
+        rejects = self._collect_rejects(con, contract, columns, parsed)
+        rows_duplicate = self._resolve_duplicates(con, contract, rejects)
+        rows_rejected = len({line for line, *_ in rejects})
+
+        if rejects:
+            con.executemany(
+                "insert into meta.rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[contract.platform, contract.report, base["file_name"], digest, line, column, raw, reason, now]
+                 for line, column, raw, reason in sorted(rejects, key=lambda r: (r[0], r[1] or ""))],
+            )
+        rows_loaded, rows_older, dates = self._replace_dates(
+            con, contract, columns, base["file_name"], digest, modified_at, now
+        )
+        con.execute(
+            "insert into meta.load_files values (?, ?, ?, ?, ?, ?, 'loaded', null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [contract.platform, contract.report, base["file_name"], digest, size, modified_at,
+             parsed.encoding, len(parsed.rows) + len(parsed.row_problems), rows_loaded, rows_rejected,
+             rows_duplicate, rows_older, ",".join(dates), "; ".join(parsed.drift) or None, now],
+        )
+        for table in ("zc_typed", "zc_good"):
+            con.execute(f"drop table if exists {table}")
+        return FileOutcome(**base, status="loaded", rows_loaded=rows_loaded, rows_rejected=rows_rejected,
+                           rows_duplicate=rows_duplicate, rows_older=rows_older, drift=parsed.drift)
+
+    def _type_rows(self, con, contract: Contract, columns: list[Column]) -> None:
+        selects = ["_line"]
+        for col in columns:
+            expr, _ = _typed_expr(col)
+            selects.append(f"{expr} as {_ident('t_' + col.name)}")
+            selects.append(f"{_ident(col.name)} as {_ident('r_' + col.name)}")
+        con.execute(f"create or replace temp table zc_typed as select {', '.join(selects)} from zc_incoming")
+
+    def _collect_rejects(self, con, contract: Contract, columns: list[Column], parsed: ParsedFile):
+        rejects = [(p.line, p.column, p.raw_value, p.reason) for p in parsed.row_problems]
+        checks = []
+        for col in columns:
+            typed, raw = _ident("t_" + col.name), _ident("r_" + col.name)
+            _, parse_reason = _typed_expr(col)
+            if parse_reason:
+                checks.append((col, f"{raw} is not null and {typed} is null", parse_reason))
+            if col.not_null:
+                checks.append((col, f"{raw} is null", "required value is empty"))
+            if col.type in ("int", "money", "decimal", "percent") and not col.signed:
+                checks.append((col, f"{typed} < 0", "negative value in a column that cannot be negative"))
+            if col.accepted:
+                allowed = ", ".join(_sql_string(a) for a in col.accepted)
+                checks.append((col, f"{typed} not in ({allowed})",
+                               "not an accepted value (" + "/".join(col.accepted) + ")"))
+        if checks:
+            union = " union all ".join(
+                f"select _line, {_sql_string(col.name)}, {_ident('r_' + col.name)}, {_sql_string(reason)} "
+                f"from zc_typed where {condition}"
+                for col, condition, reason in checks
+            )
+            rejects += [tuple(r) for r in con.execute(union).fetchall()]
+        return rejects
+
+    def _resolve_duplicates(self, con, contract: Contract, rejects: list) -> int:
+        """Keep one of identical rows; reject every row of a grain key with conflicting values."""
+        bad_lines = sorted({r[0] for r in rejects})
+        con.execute("create or replace temp table zc_bad(_line integer)")
+        if bad_lines:
+            con.executemany("insert into zc_bad values (?)", [[line] for line in bad_lines])
+        typed_cols = [c[0] for c in con.execute("describe zc_typed").fetchall() if c[0].startswith("t_")]
+        grain = ", ".join(_ident("t_" + g) for g in contract.grain)
+        values = ", ".join(_ident(c) for c in typed_cols)
+        con.execute(f"""
+            create or replace temp table zc_ranked as
+            select *,
+                count(*) over (partition by {grain}) as zc_grain_rows,
+                count(*) over (partition by {values}) as zc_same_rows,
+                row_number() over (partition by {values} order by _line) as zc_copy,
+                min(_line) over (partition by {grain}) as zc_first_line
+            from zc_typed where _line not in (select _line from zc_bad)
+        """)
+        conflicts = con.execute(f"""
+            select _line, zc_first_line from zc_ranked
+            where zc_grain_rows > zc_same_rows order by _line
+        """).fetchall()
+        grain_names = "/".join(contract.grain)
+        for line, first_line in conflicts:
+            rejects.append((line, None, None,
+                            f"conflicting duplicate of grain key ({grain_names}); first seen on line {first_line}"))
+        rows_duplicate = con.execute(
+            "select count(*) from zc_ranked where zc_grain_rows = zc_same_rows and zc_copy > 1"
+        ).fetchone()[0]
+        con.execute("""
+            create or replace temp table zc_good as
+            select * exclude (zc_grain_rows, zc_same_rows, zc_copy, zc_first_line) from zc_ranked
+            where zc_grain_rows = zc_same_rows and zc_copy = 1
+        """)
+        con.execute("drop table zc_ranked")
+        con.execute("drop table zc_bad")
+        return rows_duplicate
+
+    def _replace_dates(self, con, contract: Contract, columns: list[Column], file_name: str,
+                       digest: str, modified_at: datetime, now: datetime) -> tuple[int, int, list[str]]:
+        table = f"raw.{_ident(contract.table)}"
+        date_col = contract.column(contract.business_date)
+        row_date = f"cast({_ident('t_' + date_col.name)} as date)"
+        table_date = f"cast({_ident(date_col.stored_name)} as date)"
+        dates = [r[0] for r in con.execute(
+            f"select distinct {row_date} from zc_good order by 1").fetchall()]
+        # Owner of each covered date = the newest file whose rows hold that date now.
+        owners = con.execute(f"""
+            select {table_date} as d, t._file_sha256, f.modified_at, f.file_name, count(*) as n
+            from {table} t
+            join meta.load_files f on f.file_sha256 = t._file_sha256
+                and f.platform = ? and f.report = ? and f.status = 'loaded'
+            where {table_date} in (select distinct {row_date} from zc_good)
+            group by all
+        """, [contract.platform, contract.report]).fetchall()
+        me = (modified_at, file_name)
+        older_dates = sorted({d for d, _, mtime, name, _ in owners if (mtime, name) > me})
+        replace = [(d, sha, n) for d, sha, mtime, name, n in owners if d not in older_dates]
+        for day, old_sha, rows in replace:
+            con.execute(f"delete from {table} where {table_date} = ? and _file_sha256 = ?", [day, old_sha])
+            con.execute("insert into meta.supersessions values (?, ?, ?, ?, ?, ?, ?)",
+                        [contract.platform, contract.report, day, old_sha, digest, rows, now])
+        con.execute("create or replace temp table zc_older_dates(d date)")
+        if older_dates:
+            con.executemany("insert into zc_older_dates values (?)", [[d] for d in older_dates])
+        targets = ", ".join(_ident(c.stored_name) for c in columns)
+        sources = ", ".join(_ident("t_" + c.name) for c in columns)
+        con.execute(
+            f"insert into {table} ({targets}, _source_file, _file_sha256, _row_number, _loaded_at) "
+            f"select {sources}, ?, ?, _line, ? from zc_good "
+            f"where {row_date} not in (select d from zc_older_dates)",
+            [file_name, digest, now],
+        )
+        total = con.execute("select count(*) from zc_good").fetchone()[0]
+        rows_older = con.execute(
+            f"select count(*) from zc_good where {row_date} in (select d from zc_older_dates)"
+        ).fetchone()[0]
+        con.execute("drop table zc_older_dates")
+        covered = [d.isoformat() for d in dates if d not in older_dates]
+        return total - rows_older, rows_older, covered

@@ -1,0 +1,313 @@
+"""Turn one export file into header + string cells, or refuse it whole.
+
+Everything that decides whether a *file* can be trusted lives here (encoding, framing,
+header, truncation, damaged ids). Typing single values is done set-wise in DuckDB by
+`loader.py`; this module only splits and cleans text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import hmac
+import io
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+
+from zhongcao.ingest.contracts import Column, Contract, normalise_header
+
+NULL_TOKENS = {"", "-", "--"}
+HEADER_SEARCH_ROWS = 50
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]\d+$")  # Excel writes 2.98765E+18
+_EXCEL_WRAPPED = re.compile(r'^="(.*)"$')
+_PROVINCE = re.compile(r"^(.+?(?:特别行政区|自治区|省|市))")
+
+
+class FileRefused(Exception):
+    """The whole file cannot be trusted; nothing of it is loaded."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str):
+        self.path = str(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}, line {line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class RowProblem:
+    line: int
+    column: str | None
+    raw_value: str | None
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    path: Path
+    encoding: str
+    header_line: int
+    preamble: list[str]
+    columns: list[Column]  # contract columns present in the file, in stored order
+    rows: list[tuple[int, list[str | None]]]  # (line, cleaned cells aligned with columns)
+    row_problems: list[RowProblem] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+
+def pii_hash(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def province_of(address: str) -> str | None:
+    match = _PROVINCE.match(address.strip())
+    return match.group(1) if match else None
+
+
+def clean_cell(raw: str | None) -> str | None:
+    """Undo the text quirks exports wrap values in; empty markers become None."""
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value.startswith("`"):  # WeChat Pay prefixes every field with a backtick
+        value = value[1:].strip()
+    wrapped = _EXCEL_WRAPPED.match(value)
+    if wrapped:  # ="123456789012345678" keeps Excel from mangling long ids
+        value = wrapped.group(1).strip()
+    return None if value in NULL_TOKENS else value
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def decode(data: bytes, contract: Contract, path: Path) -> tuple[str, str]:
+    """Return (text, encoding). Strict: undecodable bytes refuse the file."""
+    if data.startswith(codecs.BOM_UTF8):
+        try:
+            return data[len(codecs.BOM_UTF8) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:
+            offset = exc.start + len(codecs.BOM_UTF8)
+            raise FileRefused(
+                path,
+                _line_of(data, offset),
+                f"starts with a UTF-8 byte-order mark but byte 0x{data[offset]:02x} at offset "
+                f"{offset} is not UTF-8 (the BOM contradicts the bytes)",
+            ) from exc
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise FileRefused(path, 1, "is UTF-16 encoded; expected one of " + ", ".join(contract.encodings))
+    # Strict UTF-8 almost never accepts GBK bytes, while GB18030 decodes UTF-8 into
+    # mojibake without complaint: UTF-8 must be tried first.
+    candidates = ["utf-8"] + [e for e in contract.encodings if e.lower() not in ("utf-8", "utf8")]
+    first_error: UnicodeDecodeError | None = None
+    for encoding in candidates:
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError as exc:
+            first_error = first_error or exc
+    assert first_error is not None
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(data[:65536]).best()
+    hint = f"; it looks like {guess.encoding}" if guess else ""
+    offset = first_error.start
+    raise FileRefused(
+        path,
+        _line_of(data, offset),
+        f"undecodable bytes (0x{data[offset]:02x} at offset {offset}) for every expected "
+        f"encoding ({', '.join(candidates)}){hint}",
+    )
+
+
+def _csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    previous_end = 0
+    try:
+        for cells in reader:
+            yield previous_end + 1, cells
+            previous_end = reader.line_num
+    except csv.Error as exc:
+        at_end = reader.line_num >= text.count("\n") + (0 if text.endswith("\n") else 1)
+        if at_end:
+            raise FileRefused(
+                path, previous_end + 1, f"truncated last row (open quote at end of file: {exc})"
+            ) from exc
+        raise FileRefused(path, previous_end + 1, f"malformed CSV: {exc}") from exc
+
+
+def _xlsx_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, time):
+        return value.strftime("%H:%M:%S")
+    return str(value)
+
+
+def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(path))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types for broken zips/XML
+        raise FileRefused(path, None, f"not a valid .xlsx workbook ({type(exc).__name__}: {exc})") from exc
+    for index, cells in enumerate(rows, start=1):
+        yield index, [_xlsx_cell(c) for c in cells]
+
+
+def _looks_like_header(cells: list[str], aliases: dict[str, Column]) -> bool:
+    names = [normalise_header(c) for c in cells if c.strip()]
+    matches = sum(1 for n in names if n in aliases)
+    return matches >= 2 and matches * 2 >= len(names)
+
+
+def _is_footer(cells: list[str], patterns: list[re.Pattern]) -> bool:
+    first = next((c.strip() for c in cells if c.strip()), "")
+    return first.startswith("#") or any(p.search(first) for p in patterns)
+
+
+def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in contract.formats:
+        raise FileRefused(
+            path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})"
+        )
+    data = path.read_bytes()
+    if not data:
+        raise FileRefused(path, None, "file is empty (0 bytes)")
+    if suffix == "xlsx":
+        encoding = "xlsx"
+        rows_iter = _xlsx_rows(path)
+        ends_with_newline = True
+    else:
+        text, encoding = decode(data, contract, path)
+        rows_iter = _csv_rows(text, path)
+        ends_with_newline = text.endswith(("\n", "\r"))
+
+    aliases = contract.alias_index()
+    footer_patterns = [re.compile(p) for p in contract.footer_patterns]
+    preamble: list[str] = []
+    header: list[str] | None = None
+    header_line = 0
+    for line, cells in rows_iter:
+        if _looks_like_header(cells, aliases):
+            header, header_line = cells, line
+            break
+        if line > HEADER_SEARCH_ROWS:
+            break
+        preamble.append(",".join(cells).strip())
+    if header is None:
+        expected = ", ".join(c.aliases[0] for c in contract.columns if c.required and c.aliases)
+        raise FileRefused(
+            path, None, f"no header row in the first {HEADER_SEARCH_ROWS} lines (expected {expected})"
+        )
+
+    positions, drift = _map_header(path, contract, header, header_line, aliases)
+    present = [c for c in contract.columns if c.name in positions]
+    width = len(header)
+    pii_columns = {c.name: c for c in present if c.pii}
+
+    rows: list[tuple[int, list[str | None]]] = []
+    problems: list[RowProblem] = []
+    pending: list[tuple[int, list[str]]] = []
+    for line, cells in rows_iter:
+        if not any(c.strip() for c in cells):
+            continue
+        if _is_footer(cells, footer_patterns):
+            break
+        pending.append((line, cells))
+
+    for index, (line, cells) in enumerate(pending):
+        if len(cells) > width and not any(c.strip() for c in cells[width:]):
+            cells = cells[:width]  # trailing separators / tabs after the last column
+        if len(cells) != width:
+            is_last = index == len(pending) - 1
+            if is_last and not ends_with_newline and len(cells) < width:
+                raise FileRefused(
+                    path, line, f"truncated last row: {len(cells)} of {width} fields and no final newline"
+                )
+            problems.append(
+                RowProblem(line, None, None, f"row has {len(cells)} fields, header has {width}")
+            )
+            continue
+        values: list[str | None] = []
+        for col in present:
+            value = clean_cell(cells[positions[col.name]])
+            if value is not None and col.type == "id" and _SCIENTIFIC.match(value):
+                raise FileRefused(
+                    path,
+                    line,
+                    f"column {col.name} ({header[positions[col.name]].strip()}) holds {value!r}, an id "
+                    "in scientific notation: the export was damaged by a spreadsheet; re-export it",
+                )
+            if value is not None and col.name in pii_columns:
+                value = pii_hash(pii_key, value) if col.pii == "hash" else province_of(value)
+            values.append(value)
+        rows.append((line, values))
+
+    return ParsedFile(
+        path=path,
+        encoding=encoding,
+        header_line=header_line,
+        preamble=preamble,
+        columns=present,
+        rows=rows,
+        row_problems=problems,
+        drift=drift,
+    )
+
+
+def _map_header(
+    path: Path, contract: Contract, header: list[str], header_line: int, aliases: dict[str, Column]
+) -> tuple[dict[str, int], list[str]]:
+    positions: dict[str, int] = {}
+    seen: dict[str, int] = {}
+    drift: list[str] = []
+    for index, raw_name in enumerate(header):
+        name = normalise_header(raw_name)
+        if not name:
+            continue
+        if name in seen:
+            raise FileRefused(
+                path,
+                header_line,
+                f"duplicate header {raw_name.strip()!r} in columns {seen[name] + 1} and {index + 1}",
+            )
+        seen[name] = index
+        col = aliases.get(name)
+        if col is None:
+            drift.append(f"extra column {raw_name.strip()!r} (not in the contract; ignored)")
+            continue
+        if col.name in positions:
+            first = header[positions[col.name]].strip()
+            raise FileRefused(
+                path,
+                header_line,
+                f"headers {first!r} and {raw_name.strip()!r} both map to column {col.name}",
+            )
+        positions[col.name] = index
+        if normalise_header(raw_name) != normalise_header(col.aliases[0] if col.aliases else col.name):
+            drift.append(f"column {col.name} arrived under the alias {raw_name.strip()!r}")
+    missing_required = [c for c in contract.columns if c.required and c.name not in positions]
+    if missing_required:
+        names = ", ".join(f"{c.name} ({'/'.join(c.aliases)})" for c in missing_required)
+        raise FileRefused(path, header_line, f"missing required column(s): {names}")
+    for col in contract.columns:
+        if col.name not in positions:
+            drift.append(f"optional column {col.name} ({'/'.join(col.aliases)}) is missing")
+    return positions, drift
