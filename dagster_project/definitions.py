@@ -1,6 +1,5 @@
 """Assembles the code location; each domain under defs/ contributes its own definitions."""
 
-
 import dagster as dg
 
 from dagster_project.defs.dbt.assets import zhongcao_dbt_models

@@ -47,10 +47,15 @@ def run_main_job(settings: Settings, *, quiet: bool = False):
 
 
 def summarise(result, settings: Settings) -> str:
-    lines = ["", "=" * 72, "zhongcao run " + ("SUCCEEDED" if result.success else "FAILED") + f"  (run {result.run_id})",
-             "=" * 72]
-    materialised = {e.asset_key.to_user_string(): e.materialization.metadata
-                    for e in result.get_asset_materialization_events()}
+    lines = [
+        "",
+        "=" * 72,
+        "zhongcao run " + ("SUCCEEDED" if result.success else "FAILED") + f"  (run {result.run_id})",
+        "=" * 72,
+    ]
+    materialised = {
+        e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()
+    }
     lines.append("Loaded exports (per report):")
     for key, meta in sorted(materialised.items()):
         if "rows_loaded" not in meta:
@@ -67,9 +72,11 @@ def summarise(result, settings: Settings) -> str:
     lines.append(f"dbt models built: {len(models)} ({', '.join(sorted(models))})")
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed]
-    lines.append(f"Checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed "
-                 f"({sum(1 for e in evaluations if e.check_name.startswith('gx_'))} GX suites, "
-                 "the rest dbt tests)")
+    lines.append(
+        f"Checks: {len(evaluations) - len(failed)} passed, {len(failed)} failed "
+        f"({sum(1 for e in evaluations if e.check_name.startswith('gx_'))} GX suites, "
+        "the rest dbt tests)"
+    )
     for evaluation in failed:
         severity = evaluation.severity.value if evaluation.severity else "ERROR"
         lines.append(f"  [{severity}] {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
@@ -83,8 +90,10 @@ def summarise(result, settings: Settings) -> str:
             lines.append(f"  {table}: {rows} rows")
         first = next(iter(tables))
         lines.append("Connect (read-only, safe while the nightly run publishes):")
-        lines.append(f"  python -c \"import duckdb; print(duckdb.connect('{settings.published}', "
-                     f"read_only=True).sql('select * from {first} limit 5'))\"")
+        lines.append(
+            f"  python -c \"import duckdb; print(duckdb.connect('{settings.published}', "
+            f"read_only=True).sql('select * from {first} limit 5'))\""
+        )
     else:
         state = "unchanged" if settings.published.exists() else "not created"
         lines.append(f"NOT published: the BI database {settings.published} is {state}.")
@@ -99,8 +108,9 @@ def summarise(result, settings: Settings) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     settings = _prepare_environment(args)
-    print(f"zhongcao: landing folder {settings.landing}\n          warehouse      {settings.warehouse}",
-          file=sys.stderr)
+    print(
+        f"zhongcao: landing folder {settings.landing}\n          warehouse      {settings.warehouse}", file=sys.stderr
+    )
     result = run_main_job(settings, quiet=args.quiet)
     print(summarise(result, settings))
     return 0 if result.success else 1
@@ -132,8 +142,16 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
     prepare_manifest()
     dagster = Path(sys.executable).with_name("dagster")
-    argv = [str(dagster) if dagster.exists() else "dagster", "dev", "-m", "dagster_project.definitions",
-            "-h", args.host, "-p", str(args.port)]
+    argv = [
+        str(dagster) if dagster.exists() else "dagster",
+        "dev",
+        "-m",
+        "dagster_project.definitions",
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
     print(f"Dagster UI on http://{args.host}:{args.port} (Ctrl-C to stop)", file=sys.stderr)
     os.chdir(REPO_ROOT)
     os.execv(argv[0], argv) if os.path.isabs(argv[0]) else os.execvp(argv[0], argv)
@@ -153,15 +171,21 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--landing", help="landing folder of raw exports (default: seeds/ or $ZHONGCAO_LANDING)")
         p.add_argument("--home", help="working folder for the warehouse and published file (default: data/)")
 
-    run = sub.add_parser("run", help="run the main job: load -> dbt build -> GX checks -> publish",
-                         description="Runs the Dagster `main` job headless and prints a summary. "
-                         "Exit status 1 when any step or blocking check failed (nothing is published then).")
+    run = sub.add_parser(
+        "run",
+        help="run the main job: load -> dbt build -> GX checks -> publish",
+        description="Runs the Dagster `main` job headless and prints a summary. "
+        "Exit status 1 when any step or blocking check failed (nothing is published then).",
+    )
     common(run)
     run.add_argument("--quiet", action="store_true", help="only warnings and the summary")
     run.set_defaults(func=cmd_run)
 
-    gen = sub.add_parser("generate", help="write simulated platform exports (the sample in seeds/)",
-                         description="Simulates one brand and writes its platform exports in their real formats.")
+    gen = sub.add_parser(
+        "generate",
+        help="write simulated platform exports (the sample in seeds/)",
+        description="Simulates one brand and writes its platform exports in their real formats.",
+    )
     gen.add_argument("--out", default=str(REPO_ROOT / "seeds"), help="output landing folder (default: seeds/)")
     gen.add_argument("--days", type=int, default=35, help="days to simulate (default: 35)")
     gen.add_argument("--start", default="2026-10-01", help="first day, YYYY-MM-DD (default: 2026-10-01)")

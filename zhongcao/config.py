@@ -39,15 +39,9 @@ class Settings:
         return cls(
             home=home,
             landing=Path(os.environ.get("ZHONGCAO_LANDING", REPO_ROOT / "seeds")).resolve(),
-            warehouse=Path(
-                os.environ.get("ZHONGCAO_WAREHOUSE", home / "warehouse.duckdb")
-            ).resolve(),
-            published=Path(
-                os.environ.get("ZHONGCAO_PUBLISHED", home / "published" / "zhongcao.duckdb")
-            ).resolve(),
-            quarantine=Path(
-                os.environ.get("ZHONGCAO_QUARANTINE", home / "quarantine")
-            ).resolve(),
+            warehouse=Path(os.environ.get("ZHONGCAO_WAREHOUSE", home / "warehouse.duckdb")).resolve(),
+            published=Path(os.environ.get("ZHONGCAO_PUBLISHED", home / "published" / "zhongcao.duckdb")).resolve(),
+            quarantine=Path(os.environ.get("ZHONGCAO_QUARANTINE", home / "quarantine")).resolve(),
             pii_key=os.environ.get("ZHONGCAO_PII_KEY", DEMO_PII_KEY).encode(),
         )
 

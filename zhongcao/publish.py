@@ -87,8 +87,7 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
                 for column, description in model.columns.items():
                     if column in existing and description:
                         con.execute(
-                            f"comment on column main.{_ident(model.name)}.{_ident(column)} "
-                            f"is {_literal(description)}"
+                            f"comment on column main.{_ident(model.name)}.{_ident(column)} is {_literal(description)}"
                         )
                 tables[model.name] = con.execute(f"select count(*) from main.{_ident(model.name)}").fetchone()[0]
             con.execute("detach warehouse")
@@ -96,9 +95,7 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
                 "create table main._publication as select ? as published_at, ? as run_id, ? as tables",
                 [datetime.now(UTC).replace(tzinfo=None), run_id, json.dumps(tables)],
             )
-            con.execute(
-                "comment on table main._publication is 'When and by which Dagster run this file was published'"
-            )
+            con.execute("comment on table main._publication is 'When and by which Dagster run this file was published'")
             con.execute("checkpoint")
         finally:
             con.close()

@@ -131,8 +131,9 @@ def validate(frame: pd.DataFrame, suite: Suite) -> SuiteResult:
             raise ValueError(f"{suite.path}: severity must be 'error' or 'warn', not {severity!r}")
     expectation_suite = gx.ExpectationSuite(**definition)
     batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(expectation_suite, result_format={"result_format": "SUMMARY",
-                                                               "partial_unexpected_count": MAX_EXAMPLES})
+    result = batch.validate(
+        expectation_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
+    )
     failures = []
     for item in result.results:
         if item.success:

@@ -10,14 +10,48 @@ from pathlib import Path
 from zhongcao.generate.world import World, simulate
 
 TMALL_ORDER_HEADER = [
-    "订单编号", "买家会员名", "买家ID", "总金额", "买家实际支付金额", "平台优惠", "商家优惠", "订单状态",
-    "订单创建时间", "订单付款时间", "支付方式", "收货人姓名", "联系手机", "收货地址", "物流公司",
-    "物流单号", "渠道来源", "点击ID",
+    "订单编号",
+    "买家会员名",
+    "买家ID",
+    "总金额",
+    "买家实际支付金额",
+    "平台优惠",
+    "商家优惠",
+    "订单状态",
+    "订单创建时间",
+    "订单付款时间",
+    "支付方式",
+    "收货人姓名",
+    "联系手机",
+    "收货地址",
+    "物流公司",
+    "物流单号",
+    "渠道来源",
+    "点击ID",
 ]
 JUGUANG_HEADER = [
-    "时间", "计划ID", "计划名称", "单元ID", "创意ID", "笔记ID", "广告类型", "消费", "展现量", "到达人数",
-    "点击量", "点击率", "平均点击成本", "互动量", "平均互动成本", "点赞", "收藏", "评论", "分享", "关注",
-    "私信咨询数", "回搜率",
+    "时间",
+    "计划ID",
+    "计划名称",
+    "单元ID",
+    "创意ID",
+    "笔记ID",
+    "广告类型",
+    "消费",
+    "展现量",
+    "到达人数",
+    "点击量",
+    "点击率",
+    "平均点击成本",
+    "互动量",
+    "平均互动成本",
+    "点赞",
+    "收藏",
+    "评论",
+    "分享",
+    "关注",
+    "私信咨询数",
+    "回搜率",
 ]
 
 
@@ -36,13 +70,30 @@ def write_tmall_orders(world: World, out: Path) -> Path:
     # Written by hand, not csv.writer: the real export leaves ="…" unquoted, which csv would escape.
     lines = [",".join(TMALL_ORDER_HEADER)]
     for o in world.orders:
-        lines.append(",".join([
-            f'="{o.order_id}"', o.buyer_nick, o.buyer_oneid, f"{o.gmv:.2f}", f"{o.paid_amount:.2f}",
-            f"{o.platform_discount:.2f}", f"{o.merchant_discount:.2f}", o.status, _ts(o.created_at),
-            _ts(o.paid_at) or "--", o.payment_method or "--", o.receiver_name, o.receiver_phone,
-            o.receiver_address, o.carrier or "", f'="{o.waybill_no}"' if o.waybill_no else "",
-            o.source, o.click_id or "",
-        ]))
+        lines.append(
+            ",".join(
+                [
+                    f'="{o.order_id}"',
+                    o.buyer_nick,
+                    o.buyer_oneid,
+                    f"{o.gmv:.2f}",
+                    f"{o.paid_amount:.2f}",
+                    f"{o.platform_discount:.2f}",
+                    f"{o.merchant_discount:.2f}",
+                    o.status,
+                    _ts(o.created_at),
+                    _ts(o.paid_at) or "--",
+                    o.payment_method or "--",
+                    o.receiver_name,
+                    o.receiver_phone,
+                    o.receiver_address,
+                    o.carrier or "",
+                    f'="{o.waybill_no}"' if o.waybill_no else "",
+                    o.source,
+                    o.click_id or "",
+                ]
+            )
+        )
     total_gmv = sum(o.gmv for o in world.orders)
     total_paid = sum(o.paid_amount for o in world.orders)
     lines.append(",".join(["合计", "", "", f"{total_gmv:.2f}", f"{total_paid:.2f}"] + [""] * 13))
@@ -65,11 +116,28 @@ def write_juguang_ads(world: World, out: Path) -> Path:
         cpc = _ratio(a.spend, a.clicks)
         cpe = _ratio(a.spend, a.engagements)
         row = [
-            a.day.strftime("%Y-%m-%d"), c.campaign_id, c.campaign_name, c.unit_id, c.creative_id, c.note_id,
-            c.placement, f"{a.spend:.2f}", a.impressions, a.reach, a.clicks,
-            f"{ctr}%" if ctr is not None else "--", f"{cpc}" if cpc is not None else "--", a.engagements,
-            f"{cpe}" if cpe is not None else "--", a.likes, a.collects, a.comments, a.shares, a.follows,
-            a.dm_inquiries, f"{a.search_back_rate * 100:.2f}%",
+            a.day.strftime("%Y-%m-%d"),
+            c.campaign_id,
+            c.campaign_name,
+            c.unit_id,
+            c.creative_id,
+            c.note_id,
+            c.placement,
+            f"{a.spend:.2f}",
+            a.impressions,
+            a.reach,
+            a.clicks,
+            f"{ctr}%" if ctr is not None else "--",
+            f"{cpc}" if cpc is not None else "--",
+            a.engagements,
+            f"{cpe}" if cpe is not None else "--",
+            a.likes,
+            a.collects,
+            a.comments,
+            a.shares,
+            a.follows,
+            a.dm_inquiries,
+            f"{a.search_back_rate * 100:.2f}%",
         ]
         for col, value in enumerate(row):
             if isinstance(value, int):
@@ -93,9 +161,7 @@ def generate(out: Path, start, days: int, seed: int) -> dict:
         "totals": {
             "xiaohongshu__juguang_ads.spend": str(sum(a.spend for a in world.ad_days)),
             "xiaohongshu__juguang_ads.clicks": sum(a.clicks for a in world.ad_days),
-            "tmall__orders.paid_amount_of_paid_orders": str(
-                sum(o.paid_amount for o in world.orders if o.paid_at)
-            ),
+            "tmall__orders.paid_amount_of_paid_orders": str(sum(o.paid_amount for o in world.orders if o.paid_at)),
             "tmall__orders.paid_orders": sum(1 for o in world.orders if o.paid_at),
         },
     }

@@ -190,9 +190,13 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
     columns = [(c.stored_name, c.duckdb_type) for c in contract.columns] + list(LINEAGE_COLUMNS)
     ddl = ", ".join(f"{_ident(n)} {t}" for n, t in columns)
     con.execute(f"create table if not exists {table} ({ddl})")
-    existing = {r[0] for r in con.execute(
-        "select column_name from information_schema.columns where table_schema = 'raw' "
-        "and table_name = ?", [contract.table]).fetchall()}
+    existing = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = ?",
+            [contract.table],
+        ).fetchall()
+    }
     for name, type_ in columns:
         if name not in existing:  # a contract gained a column since the table was created
             con.execute(f"alter table {table} add column {_ident(name)} {type_}")
@@ -279,8 +283,7 @@ class Loader:
         ).fetchone()
         if seen is not None:
             status = "refused" if seen[0] == "refused" else "duplicate"
-            outcome = FileOutcome(**base, status=status, reason=seen[1], refused_line=seen[2],
-                                  previously_seen=True)
+            outcome = FileOutcome(**base, status=status, reason=seen[1], refused_line=seen[2], previously_seen=True)
             self.log(outcome.message)
             return outcome
 
@@ -315,12 +318,30 @@ class Loader:
         con.execute(
             "insert into meta.load_files (platform, report, file_name, file_sha256, size_bytes, "
             "modified_at, status, refused_line, reason, loaded_at) values (?, ?, ?, ?, ?, ?, 'refused', ?, ?, ?)",
-            [outcome.platform, outcome.report, outcome.file_name, digest, size, modified_at,
-             outcome.refused_line, outcome.reason, now],
+            [
+                outcome.platform,
+                outcome.report,
+                outcome.file_name,
+                digest,
+                size,
+                modified_at,
+                outcome.refused_line,
+                outcome.reason,
+                now,
+            ],
         )
 
-    def _store(self, con, contract: Contract, parsed: ParsedFile, base: dict, digest: str,
-               size: int, modified_at: datetime, now: datetime) -> FileOutcome:
+    def _store(
+        self,
+        con,
+        contract: Contract,
+        parsed: ParsedFile,
+        base: dict,
+        digest: str,
+        size: int,
+        modified_at: datetime,
+        now: datetime,
+    ) -> FileOutcome:
         con.execute(MACROS)
         columns = parsed.columns
         incoming = pd.DataFrame(
@@ -343,22 +364,45 @@ class Loader:
         if rejects:
             con.executemany(
                 "insert into meta.rejects values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [[contract.platform, contract.report, base["file_name"], digest, line, column, raw, reason, now]
-                 for line, column, raw, reason in sorted(rejects, key=lambda r: (r[0], r[1] or ""))],
+                [
+                    [contract.platform, contract.report, base["file_name"], digest, line, column, raw, reason, now]
+                    for line, column, raw, reason in sorted(rejects, key=lambda r: (r[0], r[1] or ""))
+                ],
             )
         rows_loaded, rows_older, dates = self._replace_dates(
             con, contract, columns, base["file_name"], digest, modified_at, now
         )
         con.execute(
             "insert into meta.load_files values (?, ?, ?, ?, ?, ?, 'loaded', null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [contract.platform, contract.report, base["file_name"], digest, size, modified_at,
-             parsed.encoding, len(parsed.rows) + len(parsed.row_problems), rows_loaded, rows_rejected,
-             rows_duplicate, rows_older, ",".join(dates), "; ".join(parsed.drift) or None, now],
+            [
+                contract.platform,
+                contract.report,
+                base["file_name"],
+                digest,
+                size,
+                modified_at,
+                parsed.encoding,
+                len(parsed.rows) + len(parsed.row_problems),
+                rows_loaded,
+                rows_rejected,
+                rows_duplicate,
+                rows_older,
+                ",".join(dates),
+                "; ".join(parsed.drift) or None,
+                now,
+            ],
         )
         for table in ("zc_typed", "zc_good"):
             con.execute(f"drop table if exists {table}")
-        return FileOutcome(**base, status="loaded", rows_loaded=rows_loaded, rows_rejected=rows_rejected,
-                           rows_duplicate=rows_duplicate, rows_older=rows_older, drift=parsed.drift)
+        return FileOutcome(
+            **base,
+            status="loaded",
+            rows_loaded=rows_loaded,
+            rows_rejected=rows_rejected,
+            rows_duplicate=rows_duplicate,
+            rows_older=rows_older,
+            drift=parsed.drift,
+        )
 
     def _type_rows(self, con, contract: Contract, columns: list[Column]) -> None:
         selects = ["_line"]
@@ -382,8 +426,9 @@ class Loader:
                 checks.append((col, f"{typed} < 0", "negative value in a column that cannot be negative"))
             if col.accepted:
                 allowed = ", ".join(_sql_string(a) for a in col.accepted)
-                checks.append((col, f"{typed} not in ({allowed})",
-                               "not an accepted value (" + "/".join(col.accepted) + ")"))
+                checks.append(
+                    (col, f"{typed} not in ({allowed})", "not an accepted value (" + "/".join(col.accepted) + ")")
+                )
         if checks:
             union = " union all ".join(
                 f"select _line, {_sql_string(col.name)}, {_ident('r_' + col.name)}, {_sql_string(reason)} "
@@ -411,14 +456,20 @@ class Loader:
                 min(_line) over (partition by {grain}) as zc_first_line
             from zc_typed where _line not in (select _line from zc_bad)
         """)
-        conflicts = con.execute(f"""
+        conflicts = con.execute("""
             select _line, zc_first_line from zc_ranked
             where zc_grain_rows > zc_same_rows order by _line
         """).fetchall()
         grain_names = "/".join(contract.grain)
         for line, first_line in conflicts:
-            rejects.append((line, None, None,
-                            f"conflicting duplicate of grain key ({grain_names}); first seen on line {first_line}"))
+            rejects.append(
+                (
+                    line,
+                    None,
+                    None,
+                    f"conflicting duplicate of grain key ({grain_names}); first seen on line {first_line}",
+                )
+            )
         rows_duplicate = con.execute(
             "select count(*) from zc_ranked where zc_grain_rows = zc_same_rows and zc_copy > 1"
         ).fetchone()[0]
@@ -431,30 +482,42 @@ class Loader:
         con.execute("drop table zc_bad")
         return rows_duplicate
 
-    def _replace_dates(self, con, contract: Contract, columns: list[Column], file_name: str,
-                       digest: str, modified_at: datetime, now: datetime) -> tuple[int, int, list[str]]:
+    def _replace_dates(
+        self,
+        con,
+        contract: Contract,
+        columns: list[Column],
+        file_name: str,
+        digest: str,
+        modified_at: datetime,
+        now: datetime,
+    ) -> tuple[int, int, list[str]]:
         table = f"raw.{_ident(contract.table)}"
         date_col = contract.column(contract.business_date)
         row_date = f"cast({_ident('t_' + date_col.name)} as date)"
         table_date = f"cast({_ident(date_col.stored_name)} as date)"
-        dates = [r[0] for r in con.execute(
-            f"select distinct {row_date} from zc_good order by 1").fetchall()]
+        dates = [r[0] for r in con.execute(f"select distinct {row_date} from zc_good order by 1").fetchall()]
         # Owner of each covered date = the newest file whose rows hold that date now.
-        owners = con.execute(f"""
+        owners = con.execute(
+            f"""
             select {table_date} as d, t._file_sha256, f.modified_at, f.file_name, count(*) as n
             from {table} t
             join meta.load_files f on f.file_sha256 = t._file_sha256
                 and f.platform = ? and f.report = ? and f.status = 'loaded'
             where {table_date} in (select distinct {row_date} from zc_good)
             group by all
-        """, [contract.platform, contract.report]).fetchall()
+        """,
+            [contract.platform, contract.report],
+        ).fetchall()
         me = (modified_at, file_name)
         older_dates = sorted({d for d, _, mtime, name, _ in owners if (mtime, name) > me})
         replace = [(d, sha, n) for d, sha, mtime, name, n in owners if d not in older_dates]
         for day, old_sha, rows in replace:
             con.execute(f"delete from {table} where {table_date} = ? and _file_sha256 = ?", [day, old_sha])
-            con.execute("insert into meta.supersessions values (?, ?, ?, ?, ?, ?, ?)",
-                        [contract.platform, contract.report, day, old_sha, digest, rows, now])
+            con.execute(
+                "insert into meta.supersessions values (?, ?, ?, ?, ?, ?, ?)",
+                [contract.platform, contract.report, day, old_sha, digest, rows, now],
+            )
         con.execute("create or replace temp table zc_older_dates(d date)")
         if older_dates:
             con.executemany("insert into zc_older_dates values (?)", [[d] for d in older_dates])

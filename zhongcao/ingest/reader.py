@@ -133,9 +133,7 @@ def _csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
     except csv.Error as exc:
         at_end = reader.line_num >= text.count("\n") + (0 if text.endswith("\n") else 1)
         if at_end:
-            raise FileRefused(
-                path, previous_end + 1, f"truncated last row (open quote at end of file: {exc})"
-            ) from exc
+            raise FileRefused(path, previous_end + 1, f"truncated last row (open quote at end of file: {exc})") from exc
         raise FileRefused(path, previous_end + 1, f"malformed CSV: {exc}") from exc
 
 
@@ -184,9 +182,7 @@ def _is_footer(cells: list[str], patterns: list[re.Pattern]) -> bool:
 def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in contract.formats:
-        raise FileRefused(
-            path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})"
-        )
+        raise FileRefused(path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})")
     data = path.read_bytes()
     if not data:
         raise FileRefused(path, None, "file is empty (0 bytes)")
@@ -213,9 +209,7 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
         preamble.append(",".join(cells).strip())
     if header is None:
         expected = ", ".join(c.aliases[0] for c in contract.columns if c.required and c.aliases)
-        raise FileRefused(
-            path, None, f"no header row in the first {HEADER_SEARCH_ROWS} lines (expected {expected})"
-        )
+        raise FileRefused(path, None, f"no header row in the first {HEADER_SEARCH_ROWS} lines (expected {expected})")
 
     positions, drift = _map_header(path, contract, header, header_line, aliases)
     present = [c for c in contract.columns if c.name in positions]
@@ -241,9 +235,7 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
                 raise FileRefused(
                     path, line, f"truncated last row: {len(cells)} of {width} fields and no final newline"
                 )
-            problems.append(
-                RowProblem(line, None, None, f"row has {len(cells)} fields, header has {width}")
-            )
+            problems.append(RowProblem(line, None, None, f"row has {len(cells)} fields, header has {width}"))
             continue
         values: list[str | None] = []
         for col in present:

@@ -1,6 +1,5 @@
 """dbt models as Dagster assets; dbt tests become asset checks (dagster-dbt's default)."""
 
-
 from collections.abc import Mapping
 from typing import Any
 

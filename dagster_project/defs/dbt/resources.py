@@ -1,6 +1,5 @@
 """The one DbtProject of the code location, with its manifest kept fresh automatically."""
 
-
 import sys
 from pathlib import Path
 

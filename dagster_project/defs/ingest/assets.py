@@ -1,6 +1,5 @@
 """One raw-load asset per export contract, keyed like the dbt source it feeds."""
 
-
 import dagster as dg
 
 from zhongcao.config import Settings

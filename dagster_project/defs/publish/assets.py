@@ -1,6 +1,5 @@
 """The publish asset: swaps a freshly written BI file into place, only behind passed checks."""
 
-
 import dagster as dg
 import duckdb
 
@@ -21,9 +20,13 @@ def _unpassed_suites(settings: Settings, run_id: str) -> list[str]:
     con = duckdb.connect(str(settings.warehouse))
     try:
         con.execute(QUALITY_DDL)
-        passed = {r[0] for r in con.execute(
-            "select suite from meta.quality_results where run_id = ? group by suite having bool_and(passed)",
-            [run_id]).fetchall()}
+        passed = {
+            r[0]
+            for r in con.execute(
+                "select suite from meta.quality_results where run_id = ? group by suite having bool_and(passed)",
+                [run_id],
+            ).fetchall()
+        }
     finally:
         con.close()
     return [f"{s.layer}/{s.path.name}" for s in SUITES if s.path.name not in passed]
@@ -45,7 +48,8 @@ def publish_bi_database(context: dg.AssetExecutionContext) -> dg.MaterializeResu
     missing = _unpassed_suites(settings, context.run_id)
     if missing:
         raise PublicationBlocked(
-            "not publishing: these quality suites did not pass in this run: " + ", ".join(missing)
+            "not publishing: these quality suites did not pass in this run: "
+            + ", ".join(missing)
             + ". Materialise the whole graph (or the upstream assets with their checks) instead."
         )
     publication = publish(settings, PUBLISHED_MODELS, context.run_id)

@@ -1,6 +1,5 @@
 """GX suites from expectations/ as blocking asset checks on the raw tables and marts."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -41,8 +40,18 @@ def run_suite(settings: Settings, suite: Suite, run_id: str) -> SuiteResult:
         con.execute(QUALITY_DDL)
         con.execute(
             "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [run_id, suite.path.name, suite.qualified_table, result.passed, result.rows, result.evaluated,
-             len(result.errors), len(result.warnings), result.summary(), datetime.now(UTC).replace(tzinfo=None)],
+            [
+                run_id,
+                suite.path.name,
+                suite.qualified_table,
+                result.passed,
+                result.rows,
+                result.evaluated,
+                len(result.errors),
+                len(result.warnings),
+                result.summary(),
+                datetime.now(UTC).replace(tzinfo=None),
+            ],
         )
     finally:
         con.close()

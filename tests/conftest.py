@@ -1,0 +1,60 @@
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from zhongcao.config import REPO_ROOT, Settings
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+
+SEEDS = REPO_ROOT / "seeds"
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An isolated home (warehouse, published file, Dagster storage) and an empty landing folder."""
+    home = tmp_path / "home"
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    env = {
+        "ZHONGCAO_HOME": home,
+        "ZHONGCAO_LANDING": landing,
+        "ZHONGCAO_WAREHOUSE": home / "warehouse.duckdb",
+        "ZHONGCAO_PUBLISHED": home / "published" / "zhongcao.duckdb",
+        "ZHONGCAO_QUARANTINE": home / "quarantine",
+        "DAGSTER_HOME": home / "dagster_home",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, str(value))
+    (home / "dagster_home").mkdir(parents=True)
+    (home / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    return Settings.from_env()
+
+
+@pytest.fixture
+def seeded_workspace(workspace):
+    """The workspace with a private copy of the committed sample exports as landing folder."""
+    for item in SEEDS.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, workspace.landing / item.name)
+    return workspace
+
+
+def write_export(
+    landing: Path,
+    platform: str,
+    report: str,
+    name: str,
+    text: str | bytes,
+    encoding: str = "utf-8",
+    mtime: float | None = None,
+) -> Path:
+    path = landing / platform / report / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path

@@ -1,0 +1,167 @@
+"""The Dagster `main` job end to end on the committed sample: load -> dbt -> GX -> publish."""
+
+import codecs
+import csv
+import io
+import json
+import os
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+from python_calamine import CalamineWorkbook
+
+from tests.conftest import SEEDS, write_export
+from zhongcao.cli import run_main_job, summarise
+
+pytestmark = pytest.mark.e2e
+
+
+def expected_from_raw_files(landing: Path) -> dict[date, dict[str, Decimal | int]]:
+    """The funnel recomputed straight from the export files, without DuckDB or dbt."""
+    days: dict[date, dict] = defaultdict(lambda: defaultdict(Decimal))
+    orders_file = next((landing / "tmall" / "orders").glob("*.csv"))
+    text = codecs.decode(orders_file.read_bytes(), "gb18030")
+    rows = list(csv.reader(io.StringIO(text)))
+    header = rows[0]
+    for row in rows[1:]:
+        if row[0] == "合计":
+            continue
+        record = dict(zip(header, row, strict=True))
+        days[date.fromisoformat(record["订单创建时间"][:10])]["orders_placed"] += 1
+        if record["订单付款时间"] != "--":
+            paid_day = days[date.fromisoformat(record["订单付款时间"][:10])]
+            paid_day["orders_paid"] += 1
+            paid_day["paid_amount"] += Decimal(record["买家实际支付金额"])
+    ads_file = next((landing / "xiaohongshu" / "juguang_ads").glob("*.xlsx"))
+    sheet = CalamineWorkbook.from_path(str(ads_file)).get_sheet_by_index(0).to_python()
+    header = sheet[0]
+    for row in sheet[1:]:
+        record = dict(zip(header, row, strict=True))
+        day = days[date.fromisoformat(record["时间"])]
+        day["ad_spend"] += Decimal(record["消费"])
+        day["clicks"] += int(record["点击量"])
+        day["impressions"] += int(record["展现量"])
+    return days
+
+
+def published_rows(path: Path) -> dict[date, dict]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cursor = con.execute("select * from mart_funnel_daily order by date_day")
+        names = [d[0] for d in cursor.description]
+        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+    finally:
+        con.close()
+
+
+def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
+    settings = seeded_workspace
+    result = run_main_job(settings, quiet=True)
+    assert result.success
+
+    published = published_rows(settings.published)
+    expected = expected_from_raw_files(settings.landing)
+    assert set(published) == set(expected)
+    for day, want in expected.items():
+        got = published[day]
+        for measure in ("orders_placed", "orders_paid", "paid_amount", "ad_spend", "clicks", "impressions"):
+            assert got[measure] == want.get(measure, 0), (day, measure)
+    assert isinstance(published[date(2026, 10, 1)]["paid_amount"], Decimal)
+    generated = json.loads((SEEDS / "manifest.json").read_text(encoding="utf-8"))["totals"]
+    assert sum(r["paid_amount"] for r in published.values()) == Decimal(
+        generated["tmall__orders.paid_amount_of_paid_orders"]
+    )
+    assert sum(r["orders_paid"] for r in published.values()) == generated["tmall__orders.paid_orders"]
+
+    evaluations = result.get_asset_check_evaluations()
+    gx = {e.check_name for e in evaluations if e.check_name.startswith("gx_")}
+    assert gx == {"gx_tmall__orders", "gx_xiaohongshu__juguang_ads", "gx_mart_funnel_daily"}
+    assert all(e.passed for e in evaluations)
+    assert not list(settings.published.parent.glob(".*tmp*")), "no temporary file left beside the BI file"
+
+    summary = summarise(result, settings)
+    assert "tmall/orders" in summary and "1634 loaded, 0 rejected" in summary
+    assert "mart_funnel_daily: 36 rows" in summary
+    assert f"duckdb.connect('{settings.published}', read_only=True)" in summary
+
+    # A second run over the same landing folder is a no-op for the raw tables.
+    again = run_main_job(settings, quiet=True)
+    assert again.success
+    assert published_rows(settings.published) == published
+
+
+def test_failing_blocking_check_keeps_the_previous_bi_file(seeded_workspace):
+    settings = seeded_workspace
+    assert run_main_job(settings, quiet=True).success
+    before = settings.published.read_bytes()
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    mart_before = con.execute("select * from marts.mart_funnel_daily order by all").fetchall()
+    con.close()
+
+    # A corrected re-export of 2026-10-05 whose one row has more clicks than impressions:
+    # the loader accepts it (each value is valid), the GX suite on the raw table must not.
+    header = "时间,计划ID,计划名称,单元ID,创意ID,笔记ID,广告类型,消费,展现量,点击量,点击率,互动量"
+    write_export(
+        settings.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "聚光_20261005_更正.csv",
+        f"{header}\n2026-10-05,1700001117,跑鞋秋季种草,170000111701,170000111701001,n1,信息流,12.00,5,50,1000.00%,3\n",
+    )
+    newer = max(p.stat().st_mtime for p in settings.landing.rglob("*.*")) + 60
+    os.utime(next(settings.landing.rglob("*更正.csv")), (newer, newer))
+
+    result = run_main_job(settings, quiet=True)
+    assert not result.success
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [e.check_name for e in failed] == ["gx_xiaohongshu__juguang_ads"]
+    description = failed[0].description
+    assert "raw.xiaohongshu__juguang_ads.impressions/clicks" in description
+    assert "expect_column_pair_values_a_to_be_greater_than_b failed on 1 row(s), e.g. [5, 50]" in description
+    metadata = failed[0].metadata
+    assert metadata["table"].value == "raw.xiaohongshu__juguang_ads"
+    assert metadata["errors"].value >= 1
+
+    assert settings.published.read_bytes() == before, "the BI file must stay byte for byte"
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    assert con.execute("select * from marts.mart_funnel_daily order by all").fetchall() == mart_before
+    con.close()
+    summary = summarise(result, settings)
+    assert f"NOT published: the BI database {settings.published} is unchanged." in summary
+    assert "gx_xiaohongshu__juguang_ads" in summary and "e.g. [5, 50]" in summary
+
+
+def test_publish_alone_refuses_without_checks_in_the_same_run(seeded_workspace):
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    settings = seeded_workspace
+    assert run_main_job(settings, quiet=True).success
+    before = settings.published.read_bytes()
+    job = defs.resolve_implicit_global_asset_job_def()
+    with dg.DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance, asset_selection=[dg.AssetKey("publish")], raise_on_error=False
+        )
+    assert not result.success
+    assert settings.published.read_bytes() == before
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.cause.message
+    assert "not publishing: these quality suites did not pass in this run" in message
+
+
+def test_seed_totals_match_generator_manifest():
+    """The sample's own manifest states what the generator wrote; the first test checks DuckDB against the files."""
+    manifest = json.loads((SEEDS / "manifest.json").read_text(encoding="utf-8"))
+    expected = expected_from_raw_files(SEEDS)
+    assert sum(d.get("paid_amount", 0) for d in expected.values()) == Decimal(
+        manifest["totals"]["tmall__orders.paid_amount_of_paid_orders"]
+    )
+    assert sum(d.get("ad_spend", 0) for d in expected.values()) == Decimal(
+        manifest["totals"]["xiaohongshu__juguang_ads.spend"]
+    )

@@ -1,0 +1,413 @@
+"""The contract-driven loader on small real files: each quirk, each refusal, each re-delivery."""
+
+import os
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+from tests.conftest import write_export
+from zhongcao.ingest import loader as loader_module
+from zhongcao.ingest.loader import Loader, connect
+from zhongcao.ingest.reader import pii_hash
+
+JUGUANG_HEADER = "时间,计划ID,计划名称,单元ID,创意ID,笔记ID,广告类型,消费,展现量,点击量,点击率,互动量"
+TMALL_HEADER = (
+    "订单编号,买家会员名,买家ID,总金额,买家实际支付金额,平台优惠,商家优惠,订单状态,订单创建时间,"
+    "订单付款时间,支付方式,收货人姓名,联系手机,收货地址,物流公司,物流单号,渠道来源,点击ID"
+)
+
+
+def juguang(*rows: str, header: str = JUGUANG_HEADER) -> str:
+    return "\n".join([header, *rows]) + "\n"
+
+
+def load(settings):
+    messages = []
+    outcomes = Loader(settings, log=messages.append).load_all()
+    return {o.contract.key: o for o in outcomes}, messages
+
+
+def query(settings, sql, params=None):
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_quirky_values_are_typed_exactly(workspace):
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang(
+            '2025/3/26,="100200300",春季,11,111,n1,信息流,"¥1,234.50","1,000",321,3.21%,50\t',
+            "20250327,100200300,春季,11,111,n1,搜索,￥0.05,--,0,0.00%,0",
+            "2025年3月28日 08:05,100200300,春季,11,111,n1,信息流,12,2000,10,-,5",
+        ),
+    )
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 2
+    rows = query(
+        workspace,
+        "select date, campaign_id, placement, spend, impressions, clicks, ctr, engagements "
+        "from raw.xiaohongshu__juguang_ads order by date",
+    )
+    assert rows == [
+        (date(2025, 3, 26), "100200300", "信息流", Decimal("1234.50"), 1000, 321, Decimal("0.032100"), 50),
+        (date(2025, 3, 28), "100200300", "信息流", Decimal("12.00"), 2000, 10, None, 5),
+    ]
+    # `--` in a required, not-null column is a rejected row, not a silent zero.
+    assert query(workspace, "select line, column_name, raw_value, reason from meta.rejects") == [
+        (3, "impressions", None, "required value is empty"),
+    ]
+    types = dict(
+        query(
+            workspace,
+            "select column_name, data_type from information_schema.columns "
+            "where table_name = 'xiaohongshu__juguang_ads'",
+        )
+    )
+    assert types["spend"] == "DECIMAL(18,2)" and types["ctr"] == "DECIMAL(12,6)"
+
+
+def test_bad_rows_are_rejected_with_reason_and_the_rest_loads(workspace):
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang(
+            "2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1",
+            "2025-03-26,1,a,11,112,n1,信息流,-3.00,100,5,5%,1",
+            "2025-03-26,1,a,11,113,n1,信息流,abc,100,5,5%,1",
+            "2025-13-40,1,a,11,114,n1,信息流,1.00,100,5,5%,1",
+            "2025-03-26,1,a,11,115,n1,信息流,1.005,100,5,5%,1",
+            "2025-03-26,1,a,11,116,n1,展示,1.00,100,5,5%,1",
+            "2025-03-26,1,a,11,117,n1,信息流,1.00,100",
+            "2025-03-26,1,a,11,118,n1,信息流,1.00,100,5,5%,1",
+        ),
+    )
+    outcomes, _ = load(workspace)
+    report = outcomes["xiaohongshu__juguang_ads"]
+    assert (report.rows_loaded, report.rows_rejected) == (2, 6)
+    assert sorted(r[0] for r in query(workspace, "select creative_id from raw.xiaohongshu__juguang_ads")) == [
+        "111",
+        "118",
+    ]
+    assert query(workspace, "select line, column_name, raw_value, reason from meta.rejects order by line") == [
+        (3, "spend", "-3.00", "negative value in a column that cannot be negative"),
+        (4, "spend", "abc", "not an amount with at most 2 decimals"),
+        (5, "date", "2025-13-40", "not a date in an accepted format"),
+        (6, "spend", "1.005", "not an amount with at most 2 decimals"),
+        (7, "placement", "展示", "not an accepted value (信息流/搜索)"),
+        (8, None, None, "row has 9 fields, header has 12"),
+    ]
+    file_name, line = query(workspace, "select file_name, line from meta.rejects limit 1")[0]
+    assert file_name == "xiaohongshu/juguang_ads/a.csv" and line == 3
+
+
+def test_duplicates_within_a_file(workspace):
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang(
+            "2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1",
+            "2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1",
+            "2025-03-26,1,a,11,222,n1,信息流,10.00,100,5,5%,1",
+            "2025-03-26,1,a,11,222,n1,信息流,99.00,100,5,5%,1",
+        ),
+    )
+    outcomes, _ = load(workspace)
+    report = outcomes["xiaohongshu__juguang_ads"]
+    assert (report.rows_loaded, report.rows_rejected, report.files[0].rows_duplicate) == (1, 2, 1)
+    assert query(workspace, "select creative_id, spend from raw.xiaohongshu__juguang_ads") == [
+        ("111", Decimal("10.00"))
+    ]
+    reasons = query(workspace, "select line, reason from meta.rejects order by line")
+    assert reasons == [
+        (4, "conflicting duplicate of grain key (date/campaign_id/unit_id/creative_id); first seen on line 4"),
+        (5, "conflicting duplicate of grain key (date/campaign_id/unit_id/creative_id); first seen on line 4"),
+    ]
+
+
+def tmall_order(
+    order_id="4100007000000316760",
+    paid_at="2025-03-26 10:05:00",
+    created="2025-03-26 10:00:00",
+    gmv="159.00",
+    name="王伟",
+    phone="13812345678",
+    address="浙江省杭州市西湖区文三路1号",
+):
+    return (
+        f'="{order_id}",tb123,abcdef0123456789,{gmv},143.10,0.00,15.90,交易成功,{created},{paid_at},支付宝,'
+        f'{name},{phone},{address},菜鸟,="YT123",小红书,xhs1'
+    )
+
+
+def test_gbk_orders_with_excel_ids_footer_and_pii_hashed(workspace):
+    text = (
+        "\r\n".join(
+            [
+                TMALL_HEADER,
+                tmall_order(),
+                tmall_order(order_id="4100007000000316761", paid_at="--", address="上海市浦东新区世纪大道8号"),
+                "合计,,,318.00,286.20,,,,,,,,,,,,,",
+            ]
+        )
+        + "\r\n"
+    )
+    write_export(workspace.landing, "tmall", "orders", "orders.csv", text, encoding="gb18030")
+    outcomes, _ = load(workspace)
+    assert outcomes["tmall__orders"].rows_loaded == 2
+    rows = query(
+        workspace,
+        "select order_id, paid_at, receiver_name, receiver_phone, receiver_province, "
+        "waybill_no from raw.tmall__orders order by order_id",
+    )
+    key = workspace.pii_key
+    assert rows == [
+        (
+            "4100007000000316760",
+            datetime(2025, 3, 26, 10, 5),
+            pii_hash(key, "王伟"),
+            pii_hash(key, "13812345678"),
+            "浙江省",
+            "YT123",
+        ),
+        ("4100007000000316761", None, pii_hash(key, "王伟"), pii_hash(key, "13812345678"), "上海市", "YT123"),
+    ]
+    assert query(workspace, "select encoding from meta.load_files") == [("gb18030",)]
+
+
+def test_no_raw_pii_anywhere_in_duckdb(workspace):
+    write_export(
+        workspace.landing,
+        "tmall",
+        "orders",
+        "orders.csv",
+        "\n".join(
+            [
+                TMALL_HEADER,
+                tmall_order(),
+                tmall_order(order_id="4100007000000316762", gmv="oops"),  # a reject row carrying PII
+            ]
+        )
+        + "\n",
+    )
+    load(workspace)
+    con = duckdb.connect(str(workspace.warehouse), read_only=True)
+    text_columns = con.execute(
+        "select table_schema, table_name, column_name from information_schema.columns where data_type = 'VARCHAR'"
+    ).fetchall()
+    for schema, table, column in text_columns:
+        hits = con.execute(
+            f'select count(*) from "{schema}"."{table}" where "{column}" similar to \'.*(王伟|13812345678|文三路).*\''
+        ).fetchone()[0]
+        assert hits == 0, f"raw PII in {schema}.{table}.{column}"
+    con.close()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line", "reason"),
+    [
+        (
+            "sci.csv",
+            juguang("2025-03-26,2.98765E+18,a,11,111,n1,信息流,1,1,1,1%,1"),
+            2,
+            "column campaign_id (计划ID) holds '2.98765E+18', an id in scientific notation",
+        ),
+        (
+            "trunc.csv",
+            juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1", "2025-03-26,1,a,11,112,n1,信息")[:-1],
+            3,
+            "truncated last row: 7 of 12 fields and no final newline",
+        ),
+        (
+            "dup.csv",
+            juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1", header=JUGUANG_HEADER + ",点击量"),
+            1,
+            "duplicate header '点击量' in columns 10 and 13",
+        ),
+        (
+            "missing.csv",
+            juguang("2025-03-26,1,a,11,111,n1,信息流,1,1", header=JUGUANG_HEADER.rsplit(",", 3)[0]),
+            1,
+            "missing required column(s): clicks (点击量), engagements (互动量)",
+        ),
+        ("empty.csv", "", None, "file is empty (0 bytes)"),
+        ("bad.xlsx", "PK not a zip", None, "not a valid .xlsx workbook"),
+        ("notes.txt", "hello", None, ".txt is not a format of xiaohongshu__juguang_ads"),
+    ],
+)
+def test_untrustworthy_files_are_refused_whole(workspace, name, content, line, reason):
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", name, content)
+    outcomes, messages = load(workspace)
+    outcome = outcomes["xiaohongshu__juguang_ads"].files[0]
+    assert outcome.status == "refused"
+    assert outcome.refused_line == line
+    assert outcome.reason.startswith(reason)
+    assert messages[0].startswith(f"REFUSED xiaohongshu/juguang_ads/{name}" + (f", line {line}: " if line else ": "))
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(0,)]
+    assert query(workspace, "select status, refused_line from meta.load_files") == [("refused", line)]
+    if name != "notes.txt":
+        assert len(list(workspace.quarantine.rglob("*"))) == 3  # platform dir, report dir, the copy
+
+
+def test_encoding_refusals_name_the_line(workspace):
+    gbk_body = juguang("2025-03-26,1,春季,11,111,n1,信息流,1,1,1,1%,1").encode("gb18030")
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "bom.csv", b"\xef\xbb\xbf" + gbk_body)
+    outcomes, _ = load(workspace)
+    refused = outcomes["xiaohongshu__juguang_ads"].files[0]
+    assert refused.status == "refused" and refused.refused_line == 1
+    assert "the BOM contradicts the bytes" in refused.reason
+
+    latin = juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1").encode() + b"2025-03-27,1,\xff\xfe,11\n"
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "z.csv", latin)
+    outcomes, _ = load(workspace)
+    refused = outcomes["xiaohongshu__juguang_ads"].files[-1]
+    assert refused.status == "refused" and refused.refused_line == 3
+    assert refused.reason.startswith("undecodable bytes (0xff at offset")
+
+
+def test_missing_final_newline_is_not_truncation_and_bom_utf8_loads(workspace):
+    text = "\ufeff" + juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1").rstrip("\n")
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", text)
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 1
+
+
+def test_schema_drift_is_logged_not_fatal(workspace):
+    header = JUGUANG_HEADER.replace("展现量", "曝光量").replace("计划名称", "计划名") + ",新指标"
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang("2025-03-26,1,a,11,111,n1,信息流,1,7,1,1%,1,x", header=header),
+    )
+    outcomes, messages = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 1
+    assert query(workspace, "select impressions from raw.xiaohongshu__juguang_ads") == [(7,)]
+    drift = query(workspace, "select schema_drift from meta.load_files")[0][0]
+    assert "column impressions arrived under the alias '曝光量'" in drift
+    assert "extra column '计划名' (not in the contract; ignored)" in drift
+    assert "extra column '新指标'" in drift
+    assert "optional column campaign_name (计划名称) is missing" in drift
+    assert any("schema drift" in m for m in messages)
+
+
+def test_double_delivery_and_superseding_reexport(workspace):
+    first = juguang(
+        "2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1", "2025-03-27,1,a,11,111,n1,信息流,20.00,100,5,5%,1"
+    )
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "week.csv", first, mtime=1_700_000_000)
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "week-copy.csv", first, mtime=1_700_000_100)
+    outcomes, _ = load(workspace)
+    assert [f.status for f in outcomes["xiaohongshu__juguang_ads"].files] == ["loaded", "duplicate"]
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(2,)]
+
+    # A corrected re-export of 03-27 only: replaces that day, leaves 03-26 alone.
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "fix-0327.csv",
+        juguang("2025-03-27,1,a,11,111,n1,信息流,25.00,100,5,5%,1", "2025-03-27,1,a,11,112,n1,信息流,1.00,100,5,5%,1"),
+        mtime=1_700_000_200,
+    )
+    # A stale file for 03-26 that arrives late but is older than what is loaded: ignored for that day.
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "stale.csv",
+        juguang("2025-03-26,1,a,11,111,n1,信息流,999.00,100,5,5%,1"),
+        mtime=1_600_000_000,
+    )
+    outcomes, _ = load(workspace)
+    by_name = {f.file_name.rsplit("/", 1)[1]: f for f in outcomes["xiaohongshu__juguang_ads"].files}
+    assert by_name["stale.csv"].rows_older == 1 and by_name["stale.csv"].rows_loaded == 0
+    assert by_name["fix-0327.csv"].rows_loaded == 2
+    assert query(
+        workspace,
+        "select date, creative_id, spend, _source_file from raw.xiaohongshu__juguang_ads order by date, creative_id",
+    ) == [
+        (date(2025, 3, 26), "111", Decimal("10.00"), "xiaohongshu/juguang_ads/week.csv"),
+        (date(2025, 3, 27), "111", Decimal("25.00"), "xiaohongshu/juguang_ads/fix-0327.csv"),
+        (date(2025, 3, 27), "112", Decimal("1.00"), "xiaohongshu/juguang_ads/fix-0327.csv"),
+    ]
+    history = query(workspace, "select business_date, rows_replaced from meta.supersessions")
+    assert history == [(date(2025, 3, 27), 1)]
+
+    before = query(workspace, "select * exclude (_loaded_at) from raw.xiaohongshu__juguang_ads order by all")
+    load(workspace)  # everything again: nothing changes
+    assert query(workspace, "select * exclude (_loaded_at) from raw.xiaohongshu__juguang_ads order by all") == before
+
+
+def test_crash_mid_file_leaves_no_partial_rows(workspace, monkeypatch):
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang("2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1", "2025-03-26,1,a,11,112,n1,信息流,1,1,1,1%,1"),
+    )
+    original = loader_module.Loader._replace_dates
+
+    def crash_after_insert(self, con, *args):
+        original(self, con, *args)
+        assert con.execute("select count(*) from raw.xiaohongshu__juguang_ads").fetchone()[0] == 2
+        raise KeyboardInterrupt("killed mid-load")
+
+    monkeypatch.setattr(loader_module.Loader, "_replace_dates", crash_after_insert)
+    with pytest.raises(KeyboardInterrupt):
+        load(workspace)
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(0,)]
+    assert query(workspace, "select count(*) from meta.load_files where status = 'loaded'") == [(0,)]
+
+    monkeypatch.setattr(loader_module.Loader, "_replace_dates", original)
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 2
+
+
+def test_symlinks_and_unknown_folders_are_refused(workspace, tmp_path):
+    outside = tmp_path / "outside.csv"
+    outside.write_text(juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1"))
+    folder = workspace.landing / "xiaohongshu" / "juguang_ads"
+    folder.mkdir(parents=True)
+    os.symlink(outside, folder / "link.csv")
+    (workspace.landing / "taobao_unknown" / "report").mkdir(parents=True)
+    outcomes, messages = load(workspace)
+    refused = outcomes["xiaohongshu__juguang_ads"].files[0]
+    assert refused.status == "refused" and "symbolic link" in refused.reason
+    assert "REFUSED taobao_unknown/report: unknown platform/report folder" in messages
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(0,)]
+
+
+def test_hostile_file_names_never_reach_sql(workspace):
+    name = "x'; drop table meta.load_files; --.csv"
+    write_export(
+        workspace.landing, "xiaohongshu", "juguang_ads", name, juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1")
+    )
+    load(workspace)
+    assert query(workspace, "select file_name from meta.load_files") == [(f"xiaohongshu/juguang_ads/{name}",)]
+
+
+def test_xlsx_sample_loads_with_text_ids(workspace):
+    from tests.conftest import SEEDS
+
+    source = next((SEEDS / "xiaohongshu" / "juguang_ads").glob("*.xlsx"))
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", source.name, source.read_bytes())
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_rejected == 0
+    con = connect(workspace)
+    ids = con.execute("select min(length(creative_id)), count(*) from raw.xiaohongshu__juguang_ads").fetchone()
+    con.close()
+    assert ids[0] == 15 and ids[1] > 0

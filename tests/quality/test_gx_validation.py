@@ -1,0 +1,57 @@
+"""GX suites from JSON: error-level failures fail, warn-level ones are reported but pass."""
+
+import json
+
+import pandas as pd
+
+from zhongcao.quality import Suite, discover_suites, validate
+
+
+def suite_file(tmp_path, expectations):
+    path = tmp_path / "marts" / "t.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": "t", "expectations": expectations}))
+    return Suite(path=path, layer="marts", table="t")
+
+
+def test_error_failure_names_table_expectation_and_example(tmp_path):
+    suite = suite_file(
+        tmp_path,
+        [
+            {"type": "expect_column_values_to_be_between", "kwargs": {"column": "spend", "min_value": 0}},
+        ],
+    )
+    result = validate(pd.DataFrame({"spend": [1.5, -2.25, 3.0]}), suite)
+    assert not result.passed
+    assert result.summary() == (
+        "marts.t.spend: expect_column_values_to_be_between failed on 1 row(s), e.g. -2.25 [error]"
+    )
+
+
+def test_warn_failure_passes_with_a_warning(tmp_path):
+    suite = suite_file(
+        tmp_path,
+        [
+            {
+                "type": "expect_column_values_to_be_between",
+                "kwargs": {"column": "ctr", "max_value": 0.2},
+                "meta": {"severity": "warn"},
+            },
+            {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ctr"}},
+        ],
+    )
+    result = validate(pd.DataFrame({"ctr": [0.1, 0.5]}), suite)
+    assert result.passed
+    assert [f.expectation for f in result.warnings] == ["expect_column_values_to_be_between"]
+    assert result.errors == []
+
+
+def test_every_committed_suite_loads():
+    suites = discover_suites()
+    assert {f"{s.layer}/{s.table}" for s in suites} >= {
+        "raw/tmall__orders",
+        "raw/xiaohongshu__juguang_ads",
+        "marts/mart_funnel_daily",
+    }
+    for suite in suites:
+        assert suite.definition()["expectations"], suite.path
