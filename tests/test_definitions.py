@@ -4,17 +4,41 @@ import dagster as dg
 
 from dagster_project.definitions import defs
 
+RAW_REPORTS = [
+    "alimama/ads",
+    "alipay/bill",
+    "bilibili/ads",
+    "cainiao/bill",
+    "databank/touchpoints",
+    "douyin/qianchuan_ads",
+    "douyin/shop_orders",
+    "jd_logistics/bill",
+    "merchant/products",
+    "tmall/order_items",
+    "tmall/orders",
+    "tmall/refunds",
+    "tmall/sycm_traffic",
+    "wechatpay/bill",
+    "weibo/ads",
+    "xiaohongshu/juguang_ads",
+    "xiaohongshu/note_daily",
+    "xiaohongshu/pugongying_orders",
+    "xiaohongshu/xiaohongxing",
+    "zhihu/ads",
+]
+
 
 def test_asset_keys_snapshot():
     keys = sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())
-    assert keys == [
-        "marts/mart_funnel_daily",
-        "publish",
-        "staging/stg_tmall__orders",
-        "staging/stg_xiaohongshu__juguang_ads",
-        "tmall/orders",
-        "xiaohongshu/juguang_ads",
-    ]
+    assert keys == sorted(
+        [
+            "marts/mart_funnel_daily",
+            "publish",
+            "staging/stg_tmall__orders",
+            "staging/stg_xiaohongshu__juguang_ads",
+            *RAW_REPORTS,
+        ]
+    )
 
 
 def test_gx_checks_are_blocking_and_cover_raw_and_marts():
@@ -24,8 +48,7 @@ def test_gx_checks_are_blocking_and_cover_raw_and_marts():
             checks[spec.name] = spec
     gx = {name: spec for name, spec in checks.items() if name.startswith("gx_")}
     assert {name: spec.asset_key.to_user_string() for name, spec in gx.items()} == {
-        "gx_tmall__orders": "tmall/orders",
-        "gx_xiaohongshu__juguang_ads": "xiaohongshu/juguang_ads",
+        **{f"gx_{key.replace('/', '__')}": key for key in RAW_REPORTS},
         "gx_mart_funnel_daily": "marts/mart_funnel_daily",
     }
     assert all(spec.blocking for spec in gx.values())

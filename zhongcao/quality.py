@@ -156,3 +156,39 @@ def validate(frame: pd.DataFrame, suite: Suite) -> SuiteResult:
             )
         )
     return SuiteResult(suite=suite, rows=len(frame), evaluated=len(result.results), failures=failures)
+
+
+def scaffold_suite(contract) -> dict[str, Any]:
+    """A starting GX suite for a new raw report, derived from its contract; edit and commit it.
+
+    It repeats what the loader enforces (a second line of defence if the loader changes) and
+    leaves cross-column rules, volume bounds and warn-level plausibility checks to the author.
+    """
+    expectations: list[dict[str, Any]] = [
+        {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
+    ]
+    grain = [c for c in contract.grain]
+    if len(grain) == 1:
+        expectations.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": grain[0]}})
+    else:
+        expectations.append({"type": "expect_compound_columns_to_be_unique", "kwargs": {"column_list": grain}})
+    for col in contract.columns:
+        name = col.stored_name
+        if col.not_null:
+            expectations.append({"type": "expect_column_values_to_not_be_null", "kwargs": {"column": name}})
+        if col.type in ("int", "money", "decimal", "percent") and not col.signed:
+            expectations.append(
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": name, "min_value": 0}}
+            )
+        if col.accepted:
+            expectations.append(
+                {
+                    "type": "expect_column_values_to_be_in_set",
+                    "kwargs": {"column": name, "value_set": list(col.accepted)},
+                }
+            )
+        if col.pii == "hash":
+            expectations.append(
+                {"type": "expect_column_values_to_match_regex", "kwargs": {"column": name, "regex": "^[0-9a-f]{32}$"}}
+            )
+    return {"name": f"raw.{contract.table}", "meta": {"notes": contract.description}, "expectations": expectations}

@@ -26,7 +26,6 @@ def test_same_seed_same_bytes_and_seeds_are_regenerable(tmp_path):
         manifest["seed"],
     )
     generate(tmp_path / "b", date(2026, 10, 1), 35, 7)
-    # XLSX embeds a creation timestamp; its cell content is compared through the loader below.
     assert digest_tree(tmp_path / "a") == digest_tree(tmp_path / "b") == digest_tree(SEEDS)
 
 

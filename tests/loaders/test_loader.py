@@ -343,8 +343,8 @@ def test_double_delivery_and_superseding_reexport(workspace):
         (date(2025, 3, 27), "111", Decimal("25.00"), "xiaohongshu/juguang_ads/fix-0327.csv"),
         (date(2025, 3, 27), "112", Decimal("1.00"), "xiaohongshu/juguang_ads/fix-0327.csv"),
     ]
-    history = query(workspace, "select business_date, rows_replaced from meta.supersessions")
-    assert history == [(date(2025, 3, 27), 1)]
+    history = query(workspace, "select covered_key, rows_replaced from meta.supersessions")
+    assert history == [("2025-03-27", 1)]
 
     before = query(workspace, "select * exclude (_loaded_at) from raw.xiaohongshu__juguang_ads order by all")
     load(workspace)  # everything again: nothing changes

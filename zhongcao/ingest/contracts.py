@@ -62,6 +62,7 @@ class Contract:
     business_date: str
     columns: tuple[Column, ...]
     footer_patterns: tuple[str, ...] = field(default=())
+    preamble_date: str | None = None  # column filled from the 统计时间 preamble (one day per file)
 
     @property
     def key(self) -> str:
@@ -124,7 +125,7 @@ def _parse(data: dict, source: Path) -> Contract:
             )
         )
     names = {c.name for c in columns}
-    for key in (*data["grain"], data["business_date"]):
+    for key in (*data["grain"], data["business_date"], *([data["preamble_date"]] if "preamble_date" in data else [])):
         if key not in names:
             raise fail(f"grain/business_date column {key!r} is not a declared column")
     for ident in (data["platform"], data["report"]):
@@ -140,6 +141,7 @@ def _parse(data: dict, source: Path) -> Contract:
         business_date=data["business_date"],
         columns=tuple(columns),
         footer_patterns=tuple(data.get("footer_patterns", [])),
+        preamble_date=data.get("preamble_date"),
     )
 
 

@@ -61,7 +61,7 @@ create table if not exists meta.rejects (
 create table if not exists meta.supersessions (
     platform varchar not null,
     report varchar not null,
-    business_date date not null,
+    covered_key varchar not null,      -- business date (or key, for reports without dates)
     old_file_sha256 varchar not null,
     new_file_sha256 varchar not null,
     rows_replaced bigint not null,
@@ -218,8 +218,9 @@ def unknown_folders(landing: Path) -> list[Path]:
     found = []
     if not landing.is_dir():
         return found
-    for platform_dir in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        for report_dir in sorted(p for p in platform_dir.iterdir() if not p.name.startswith(".")):
+    # Folders starting with `.` or `_` (e.g. the generator's _truth/) are not exports.
+    for platform_dir in sorted(p for p in landing.iterdir() if p.is_dir() and p.name[0] not in "._"):
+        for report_dir in sorted(p for p in platform_dir.iterdir() if p.name[0] not in "._"):
             if (platform_dir.name, report_dir.name) not in known:
                 found.append(report_dir)
     return found
@@ -492,47 +493,60 @@ class Loader:
         modified_at: datetime,
         now: datetime,
     ) -> tuple[int, int, list[str]]:
+        """Replace what the file covers: its business dates (or, for reports without a date,
+        its keys) unless a newer file already owns them. Set-based: one statement per step."""
         table = f"raw.{_ident(contract.table)}"
-        date_col = contract.column(contract.business_date)
-        row_date = f"cast({_ident('t_' + date_col.name)} as date)"
-        table_date = f"cast({_ident(date_col.stored_name)} as date)"
-        dates = [r[0] for r in con.execute(f"select distinct {row_date} from zc_good order by 1").fetchall()]
-        # Owner of each covered date = the newest file whose rows hold that date now.
-        owners = con.execute(
+        key_col = contract.column(contract.business_date)
+        by_date = key_col.type in ("date", "timestamp")
+
+        def key_of(column: str) -> str:
+            return f"cast({_ident(column)} as date)" if by_date else _ident(column)
+
+        row_key, table_key = key_of("t_" + key_col.name), key_of(key_col.stored_name)
+        con.execute(f"create or replace temp table zc_keys as select distinct {row_key} as k from zc_good")
+        con.execute(
             f"""
-            select {table_date} as d, t._file_sha256, f.modified_at, f.file_name, count(*) as n
+            create or replace temp table zc_owners as
+            select {table_key} as k, t._file_sha256 as sha, f.modified_at, f.file_name, count(*) as n
             from {table} t
             join meta.load_files f on f.file_sha256 = t._file_sha256
                 and f.platform = ? and f.report = ? and f.status = 'loaded'
-            where {table_date} in (select distinct {row_date} from zc_good)
+            where {table_key} in (select k from zc_keys)
             group by all
-        """,
+            """,
             [contract.platform, contract.report],
-        ).fetchall()
-        me = (modified_at, file_name)
-        older_dates = sorted({d for d, _, mtime, name, _ in owners if (mtime, name) > me})
-        replace = [(d, sha, n) for d, sha, mtime, name, n in owners if d not in older_dates]
-        for day, old_sha, rows in replace:
-            con.execute(f"delete from {table} where {table_date} = ? and _file_sha256 = ?", [day, old_sha])
-            con.execute(
-                "insert into meta.supersessions values (?, ?, ?, ?, ?, ?, ?)",
-                [contract.platform, contract.report, day, old_sha, digest, rows, now],
-            )
-        con.execute("create or replace temp table zc_older_dates(d date)")
-        if older_dates:
-            con.executemany("insert into zc_older_dates values (?)", [[d] for d in older_dates])
+        )
+        # A key whose current rows come from a newer file stays as it is ("newer" = mtime, then name).
+        con.execute(
+            "create or replace temp table zc_older as select distinct k from zc_owners "
+            "where modified_at > ? or (modified_at = ? and file_name > ?)",
+            [modified_at, modified_at, file_name],
+        )
+        con.execute(
+            "insert into meta.supersessions select ?, ?, cast(k as varchar), sha, ?, n, ? from zc_owners "
+            "where k not in (select k from zc_older)",
+            [contract.platform, contract.report, digest, now],
+        )
+        con.execute(
+            f"delete from {table} where {table_key} in (select k from zc_keys) "
+            f"and {table_key} not in (select k from zc_older)"
+        )
         targets = ", ".join(_ident(c.stored_name) for c in columns)
         sources = ", ".join(_ident("t_" + c.name) for c in columns)
         con.execute(
             f"insert into {table} ({targets}, _source_file, _file_sha256, _row_number, _loaded_at) "
-            f"select {sources}, ?, ?, _line, ? from zc_good "
-            f"where {row_date} not in (select d from zc_older_dates)",
+            f"select {sources}, ?, ?, _line, ? from zc_good where {row_key} not in (select k from zc_older)",
             [file_name, digest, now],
         )
         total = con.execute("select count(*) from zc_good").fetchone()[0]
         rows_older = con.execute(
-            f"select count(*) from zc_good where {row_date} in (select d from zc_older_dates)"
+            f"select count(*) from zc_good where {row_key} in (select k from zc_older)"
         ).fetchone()[0]
-        con.execute("drop table zc_older_dates")
-        covered = [d.isoformat() for d in dates if d not in older_dates]
+        kept = con.execute("select k from zc_keys where k not in (select k from zc_older) order by k").fetchall()
+        for temp in ("zc_keys", "zc_owners", "zc_older"):
+            con.execute(f"drop table {temp}")
+        if by_date:
+            covered = [k.isoformat() for (k,) in kept]
+        else:
+            covered = [f"{len(kept)} {key_col.name} values"] if kept else []
         return total - rows_older, rows_older, covered

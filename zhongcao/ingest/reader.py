@@ -25,6 +25,7 @@ NULL_TOKENS = {"", "-", "--"}
 HEADER_SEARCH_ROWS = 50
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]\d+$")  # Excel writes 2.98765E+18
 _EXCEL_WRAPPED = re.compile(r'^="(.*)"$')
+_REPORT_PERIOD = re.compile(r"统计时间[：:]\s*([0-9年月日/\-]+)\s*[~至]\s*([0-9年月日/\-]+)")
 _PROVINCE = re.compile(r"^(.+?(?:特别行政区|自治区|省|市))")
 
 
@@ -212,7 +213,11 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
         raise FileRefused(path, None, f"no header row in the first {HEADER_SEARCH_ROWS} lines (expected {expected})")
 
     positions, drift = _map_header(path, contract, header, header_line, aliases)
-    present = [c for c in contract.columns if c.name in positions]
+    constants: dict[str, str] = {}
+    if contract.preamble_date:
+        constants[contract.preamble_date] = _preamble_day(path, preamble)
+        drift = [d for d in drift if not d.startswith(f"optional column {contract.preamble_date} ")]
+    present = [c for c in contract.columns if c.name in positions or c.name in constants]
     width = len(header)
     pii_columns = {c.name: c for c in present if c.pii}
 
@@ -239,6 +244,9 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
             continue
         values: list[str | None] = []
         for col in present:
+            if col.name in constants:
+                values.append(constants[col.name])
+                continue
             value = clean_cell(cells[positions[col.name]])
             if value is not None and col.type == "id" and _SCIENTIFIC.match(value):
                 raise FileRefused(
@@ -262,6 +270,20 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
         row_problems=problems,
         drift=drift,
     )
+
+
+def _preamble_day(path: Path, preamble: list[str]) -> str:
+    """The one day a report covers, from a `统计时间：2025-03-26 ~ 2025-03-26` preamble line."""
+    for index, line in enumerate(preamble, start=1):
+        match = _REPORT_PERIOD.search(line)
+        if match:
+            first, last = match.groups()
+            if first != last:
+                raise FileRefused(
+                    path, index, f"统计时间 {first} ~ {last} spans more than one day; export one file per day"
+                )
+            return first
+    raise FileRefused(path, None, "no 统计时间 preamble: the report's day cannot be known")
 
 
 def _map_header(
