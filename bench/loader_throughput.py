@@ -1,8 +1,11 @@
-"""Loader throughput on a synthetic Tmall order export (GB18030 CSV) of --rows rows.
+"""Loader throughput on synthetic exports built from the committed sample.
 
-    .venv/bin/python bench/loader_throughput.py --rows 1000000
+    .venv/bin/python bench/loader_throughput.py --rows 1000000 --report touchpoints
+    .venv/bin/python bench/loader_throughput.py --rows 200000 --report orders
 
-Prints rows, seconds, rows/s and peak RSS. Figures, not assertions: the test suite never times.
+`touchpoints` is the data bank's event CSV (8 columns, the biggest table by far); `orders`
+is Tmall's GB18030 order report (18 columns, 4 of them PII hashed at load). Prints rows,
+seconds, rows/s and peak RSS. Figures, not assertions: the test suite never times anything.
 """
 
 import argparse
@@ -18,34 +21,46 @@ from zhongcao.config import REPO_ROOT, Settings  # noqa: E402
 from zhongcao.ingest.contracts import load_contracts  # noqa: E402
 from zhongcao.ingest.loader import Loader, connect  # noqa: E402
 
+REPORTS = {
+    # name: (platform, report, encoding, newline, line rewrite keeping the grain unique)
+    "orders": (
+        "tmall",
+        "orders",
+        "gb18030",
+        "\r\n",
+        lambda line, i: f'="{5000000000000000000 + i}"' + line[line.index(",") :],
+    ),
+    "touchpoints": ("databank", "touchpoints", "utf-8", "\n", lambda line, i: f"{i:016x}" + line[line.index(",") :]),
+}
 
-def synthesise(sample: Path, rows: int, out: Path) -> None:
-    lines = sample.read_bytes().decode("gb18030").splitlines()
-    header, body = lines[0], [line for line in lines[1:] if not line.startswith("合计")]
-    with out.open("w", encoding="gb18030", newline="") as fh:
-        fh.write(header + "\r\n")
+
+def synthesise(platform: str, report: str, encoding: str, newline: str, rewrite, rows: int, out: Path) -> None:
+    sample = next((REPO_ROOT / "seeds" / platform / report).glob("*.csv"))
+    lines = sample.read_bytes().decode(encoding).splitlines()
+    header, body = lines[0], [line for line in lines[1:] if not line.startswith(("合计", "#"))]
+    with out.open("w", encoding=encoding, newline="") as fh:
+        fh.write(header + newline)
         for i in range(rows):
-            line = body[i % len(body)]
-            # unique 19-digit order ids so the grain stays unique
-            fh.write(f'="{5000000000000000000 + i}"' + line[line.index(",") :] + "\r\n")
+            fh.write(rewrite(body[i % len(body)], i) + newline)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rows", type=int, default=200_000, help="rows in the synthetic export (default 200000)")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the synthetic export (default 1000000)")
+    parser.add_argument(
+        "--report", choices=sorted(REPORTS), default="touchpoints", help="which export (default touchpoints)"
+    )
     args = parser.parse_args()
+    platform, report, encoding, newline, rewrite = REPORTS[args.report]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         landing = tmp / "landing"
-        target = landing / "tmall" / "orders"
+        target = landing / platform / report
         target.mkdir(parents=True)
-        sample = next((REPO_ROOT / "seeds" / "tmall" / "orders").glob("*.csv"))
         started = time.perf_counter()
-        synthesise(sample, args.rows, target / "orders.csv")
-        print(
-            f"wrote {args.rows:,} rows ({(target / 'orders.csv').stat().st_size / 1e6:.1f} MB) "
-            f"in {time.perf_counter() - started:.1f} s"
-        )
+        synthesise(platform, report, encoding, newline, rewrite, args.rows, target / "export.csv")
+        size_mb = (target / "export.csv").stat().st_size / 1e6
+        print(f"wrote {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
         settings = Settings(
             home=tmp,
             landing=landing,
@@ -56,12 +71,12 @@ def main() -> None:
         )
         con = connect(settings)
         started = time.perf_counter()
-        outcome = Loader(settings, log=lambda _: None).load_report(con, load_contracts()[("tmall", "orders")])
+        outcome = Loader(settings, log=lambda _: None).load_report(con, load_contracts()[(platform, report)])
         seconds = time.perf_counter() - started
         con.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"tmall/orders csv: rows={outcome.rows_loaded:,} rejected={outcome.rows_rejected} "
+        f"{platform}/{report} csv: rows={outcome.rows_loaded:,} rejected={outcome.rows_rejected} "
         f"seconds={seconds:.2f} rows/s={outcome.rows_loaded / seconds:,.0f} peak_rss={peak_mb:,.0f} MB"
     )
 

@@ -411,3 +411,41 @@ def test_xlsx_sample_loads_with_text_ids(workspace):
     ids = con.execute("select min(length(creative_id)), count(*) from raw.xiaohongshu__juguang_ads").fetchone()
     con.close()
     assert ids[0] == 15 and ids[1] > 0
+
+
+def test_multiline_quoted_field_keeps_exact_line_numbers(workspace):
+    # DuckDB's fast path cannot number rows when a field spans lines; the exact path takes over.
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang(
+            '2025-03-26,1,"春季\n种草",11,111,n1,信息流,1.00,100,5,5%,1',
+            "2025-03-26,1,a,11,112,n1,信息流,oops,100,5,5%,1",
+        ),
+    )
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 1
+    assert query(workspace, "select campaign_name from raw.xiaohongshu__juguang_ads") == [("春季\n种草",)]
+    assert query(workspace, "select line, raw_value from meta.rejects") == [(4, "oops")]
+
+
+def test_large_csv_takes_the_duckdb_path_with_exact_lines(workspace, monkeypatch):
+    rows = [f"2025-03-26,1,a,11,{100 + i},n1,信息流,1.00,100,5,5%,1" for i in range(3000)]
+    rows[2500] = rows[2500].replace("1.00", "-1.00")
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", juguang(*rows))
+    fallback = []
+    original = loader_module.Loader._incoming_from_rows
+    monkeypatch.setattr(
+        loader_module.Loader,
+        "_incoming_from_rows",
+        lambda self, con, parsed: fallback.append(1) or original(self, con, parsed),
+    )
+    outcomes, _ = load(workspace)
+    assert fallback == []
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 2999
+    assert query(workspace, "select line, raw_value from meta.rejects") == [(2502, "-1.00")]
+    assert query(workspace, "select min(_row_number), max(_row_number) from raw.xiaohongshu__juguang_ads") == [
+        (2, 3001)
+    ]

@@ -10,6 +10,7 @@ Per file, in one transaction (a crash leaves nothing half-loaded):
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import shutil
 from collections.abc import Callable
@@ -22,7 +23,7 @@ import pandas as pd
 
 from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Column, Contract, load_contracts
-from zhongcao.ingest.reader import FileRefused, ParsedFile, read_export
+from zhongcao.ingest.reader import FileRefused, ParsedFile, RowProblem, read_export
 
 META_DDL = """
 create schema if not exists raw;
@@ -76,8 +77,23 @@ LINEAGE_COLUMNS = (
     ("_loaded_at", "TIMESTAMP"),
 )
 
+SCIENTIFIC_ID = r"[+-]?[0-9]+(\.[0-9]+)?[eE][+-][0-9]+"  # how Excel rewrites long ids: 2.98765E+18
+
 # Value parsing as SQL macros: vectorised in DuckDB, one definition for every contract.
 MACROS = """
+-- One regex, one reference to v: nested macros would copy their argument per use.
+create or replace temp macro zc_unwrap(v) as nullif(nullif(nullif(regexp_replace(v,
+    '^[\\s\\x{3000}\\x{a0}]*`?[\\s\\x{3000}\\x{a0}]*(?:="[\\s\\x{3000}]*(.*?)[\\s\\x{3000}]*"|(.*?))[\\s\\x{3000}\\x{a0}]*$',
+    '\\1\\2', 's'), ''), '-'), '--');
+-- Most cells need no cleaning: test the first and last character before paying for regexes.
+create or replace temp macro zc_clean(v) as case
+    when v in ('', '-', '--') then null
+    when left(v, 1) in (' ', chr(9), '`', '=', chr(12288), chr(160))
+        or right(v, 1) in (' ', chr(9), chr(10), chr(13), chr(12288), chr(160)) then zc_unwrap(v)
+    else v
+end;
+create or replace temp macro zc_province(v) as
+    nullif(regexp_extract(v, '^(.+?(?:特别行政区|自治区|省|市))', 1), '');
 create or replace temp macro zc_number_text(v) as regexp_replace(v, '[¥￥,\\s]', '', 'g');
 create or replace temp macro zc_date_text(v) as replace(
     regexp_replace(
@@ -100,6 +116,18 @@ create or replace temp macro zc_percent(v) as case
     then try_cast(zc_number_text(v) as decimal(18, 8))
 end;
 """
+
+
+def pii_macro(key: bytes) -> str:
+    """HMAC-SHA256 in SQL (hex, first 32 chars): identical to reader.pii_hash for the same key."""
+    block = hashlib.sha256(key).digest() if len(key) > 64 else key
+    block = block.ljust(64, b"\0")
+    inner = bytes(b ^ 0x36 for b in block).hex()
+    outer = bytes(b ^ 0x5C for b in block).hex()
+    return (
+        "create or replace temp macro zc_pii_hash(v) as "
+        f"left(sha256(unhex('{outer}') || unhex(sha256(unhex('{inner}') || encode(v)))), 32);"
+    )
 
 
 def _sql_string(text: str) -> str:
@@ -181,6 +209,7 @@ class ReportOutcome:
 def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.warehouse))
+    con.execute("set enable_progress_bar = false")  # logs, not a terminal, read the output
     con.execute(META_DDL)
     return con
 
@@ -288,14 +317,24 @@ class Loader:
             self.log(outcome.message)
             return outcome
 
+        region_dir = self.settings.home / "tmp"
+        parsed = None
         try:
-            parsed = read_export(path, contract, self.settings.pii_key)
+            parsed = read_export(path, contract, self.settings.pii_key, region_dir)
+            con.execute(MACROS + pii_macro(self.settings.pii_key))
+            if parsed.region is None or not self._incoming_from_region(con, contract, parsed):
+                # XLSX, or a CSV DuckDB cannot number line by line (blank lines, multi-line fields).
+                parsed = read_export(path, contract, self.settings.pii_key)
+                self._incoming_from_rows(con, parsed)
         except FileRefused as refused:
             outcome = FileOutcome(**base, status="refused", refused_line=refused.line, reason=refused.reason)
             self._record_refusal(con, outcome, digest, stat.st_size, modified_at, now)
             self._quarantine(path, contract, digest)
             self.log(outcome.message)
             return outcome
+        finally:
+            if parsed is not None and parsed.region is not None:
+                parsed.region.unlink(missing_ok=True)
 
         con.begin()
         try:
@@ -304,6 +343,8 @@ class Loader:
         except BaseException:
             con.rollback()
             raise
+        finally:
+            con.execute("drop table if exists zc_incoming")
         for warning in outcome.drift:
             self.log(f"  schema drift in {file_name}: {warning}")
         self.log(outcome.message)
@@ -343,20 +384,8 @@ class Loader:
         modified_at: datetime,
         now: datetime,
     ) -> FileOutcome:
-        con.execute(MACROS)
         columns = parsed.columns
-        incoming = pd.DataFrame(
-            {"_line": pd.Series([line for line, _ in parsed.rows], dtype="int64")}
-            | {
-                c.name: pd.Series([values[i] for _, values in parsed.rows], dtype="object")
-                for i, c in enumerate(columns)
-            }
-        )
-        con.register("zc_incoming", incoming)
-        try:
-            self._type_rows(con, contract, columns)
-        finally:
-            con.unregister("zc_incoming")
+        self._type_rows(con, contract, columns)
 
         rejects = self._collect_rejects(con, contract, columns, parsed)
         rows_duplicate = self._resolve_duplicates(con, contract, rejects)
@@ -393,7 +422,7 @@ class Loader:
                 now,
             ],
         )
-        for table in ("zc_typed", "zc_good"):
+        for table in ("zc_typed", "zc_good", "zc_csv_errors", "zc_csv_scans"):
             con.execute(f"drop table if exists {table}")
         return FileOutcome(
             **base,
@@ -403,6 +432,130 @@ class Loader:
             rows_duplicate=rows_duplicate,
             rows_older=rows_older,
             drift=parsed.drift,
+        )
+
+    def _incoming_from_rows(self, con, parsed: ParsedFile) -> None:
+        """`zc_incoming` from rows split, cleaned and PII-hashed in Python."""
+        frame = pd.DataFrame(
+            {"_line": pd.Series([line for line, _ in parsed.rows], dtype="int64")}
+            | {
+                c.name: pd.Series([values[i] for _, values in parsed.rows], dtype="object")
+                for i, c in enumerate(parsed.columns)
+            }
+        )
+        con.register("zc_frame", frame)
+        try:
+            casts = ", ".join(f"cast({_ident(c.name)} as varchar) as {_ident(c.name)}" for c in parsed.columns)
+            con.execute(f"create or replace temp table zc_incoming as select _line, {casts} from zc_frame")
+        finally:
+            con.unregister("zc_frame")
+
+    def _incoming_from_region(self, con, contract: Contract, parsed: ParsedFile) -> bool:
+        """`zc_incoming` straight from DuckDB's CSV reader: cells cleaned and PII hashed in the
+        same statement that reads them, so no clear PII is ever stored, not even in a temp table.
+        Returns False when DuckDB's rows cannot be matched to file lines one to one."""
+        slots = parsed.width + 8  # room to tell "trailing empty fields" from "too many fields"
+        selects = []
+        for col in parsed.columns:
+            if col.name in parsed.constants:
+                selects.append(f"{_sql_string(parsed.constants[col.name])} as {_ident(col.name)}")
+                continue
+            value = f"zc_clean(c{parsed.positions[col.name]})"
+            if col.pii == "hash":
+                value = f"zc_pii_hash({value})"
+            elif col.pii == "province":
+                value = f"zc_province({value})"
+            selects.append(f"{value} as {_ident(col.name)}")
+        # Null padding fills missing fields from the right, so non-null cells form a prefix.
+        field_count = " + ".join(f"(c{i} is not null)::int" for i in range(slots))
+        extra = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width, slots))
+        for table in ("zc_csv_errors", "zc_csv_scans"):
+            con.execute(f"drop table if exists {table}")
+        if parsed.region_lines == 0:
+            con.execute(
+                "create or replace temp table zc_incoming as select "
+                + ", ".join(["0 as _line"] + [f"null::varchar as {_ident(c.name)}" for c in parsed.columns])
+                + " where false"
+            )
+            return True
+        columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(slots)) + "}"
+        source = (
+            f"read_csv({_sql_string(str(parsed.region))}, header = false, auto_detect = false, "
+            f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', nullstr = chr(1), "
+            "null_padding = true, strict_mode = true, store_rejects = true, "
+            "rejects_table = 'zc_csv_errors', rejects_scan = 'zc_csv_scans')"
+        )
+        try:
+            self._scan_region(con, source, field_count, extra, selects)
+        except duckdb.Error:
+            return False  # e.g. stray quotes: the exact Python path reports them row by row
+        errors = con.execute(
+            "select line, any_value(error_type), any_value(csv_line) from zc_csv_errors group by line order by line"
+        ).fetchall()
+        rows = con.execute("select count(*) from zc_region").fetchone()[0]
+        if rows + len(errors) != parsed.region_lines:
+            con.execute("drop table zc_region")
+            return False
+        for line, error_type, raw in errors:
+            original = parsed.header_line + line
+            if error_type == "TOO MANY COLUMNS":
+                fields = len(next(csv.reader([raw]), []))
+                parsed.row_problems.append(
+                    RowProblem(original, None, None, f"row has {fields} fields, header has {parsed.width}")
+                )
+            else:
+                parsed.row_problems.append(RowProblem(original, None, None, f"unparsable CSV row ({error_type})"))
+        names = ", ".join(_ident(c.name) for c in parsed.columns)
+        con.execute(
+            f"""
+            create or replace temp table zc_incoming as
+            with lines as (
+                select row_number() over (order by l) - 1 as rn, l
+                from range(1, {parsed.region_lines + 1}) as t(l)
+                where l not in (select line from zc_csv_errors)
+            )
+            select {parsed.header_line} + lines.l as _line, zc_fields, zc_too_wide, {names}
+            from (select rowid as rn, * from zc_region) as region join lines using (rn)
+            """
+        )
+        con.execute("drop table zc_region")
+        for line, fields in con.execute(
+            f"select _line, zc_fields from zc_incoming where zc_fields < {parsed.width} or zc_too_wide order by _line"
+        ).fetchall():
+            parsed.row_problems.append(
+                RowProblem(line, None, None, f"row has {fields} fields, header has {parsed.width}")
+            )
+        con.execute(f"delete from zc_incoming where zc_fields < {parsed.width} or zc_too_wide")
+        con.execute("alter table zc_incoming drop column zc_fields")
+        con.execute("alter table zc_incoming drop column zc_too_wide")
+        for col in parsed.columns:
+            if col.type != "id" or col.name in parsed.constants:
+                continue
+            damaged = con.execute(
+                f"select _line, {_ident(col.name)} from zc_incoming "
+                f"where regexp_full_match({_ident(col.name)}, '{SCIENTIFIC_ID}') order by _line limit 1"
+            ).fetchone()
+            if damaged:
+                header_name = parsed.header[parsed.positions[col.name]].strip()
+                raise FileRefused(
+                    parsed.path,
+                    damaged[0],
+                    f"column {col.name} ({header_name}) holds {damaged[1]!r}, an id in scientific notation: "
+                    "the export was damaged by a spreadsheet; re-export it",
+                )
+        return True
+
+    @staticmethod
+    def _scan_region(con, source: str, field_count: str, extra: str, selects: list[str]) -> None:
+        con.execute(
+            f"""
+            create or replace temp table zc_region as
+            select
+                {field_count} as zc_fields,
+                ({extra}) as zc_too_wide,
+                {", ".join(selects)}
+            from {source}
+            """
         )
 
     def _type_rows(self, con, contract: Contract, columns: list[Column]) -> None:
@@ -448,6 +601,18 @@ class Loader:
         typed_cols = [c[0] for c in con.execute("describe zc_typed").fetchall() if c[0].startswith("t_")]
         grain = ", ".join(_ident("t_" + g) for g in contract.grain)
         values = ", ".join(_ident(c) for c in typed_cols)
+        con.execute(
+            "create or replace temp table zc_candidates as "
+            "select * from zc_typed where _line not in (select _line from zc_bad)"
+        )
+        # Repeated grain keys are rare: find them with one aggregate and rank only their rows.
+        con.execute(
+            f"create or replace temp table zc_repeated as select {grain} from zc_candidates "
+            f"group by all having count(*) > 1"
+        )
+        key_match = " and ".join(
+            f"r.{_ident('t_' + g)} is not distinct from c.{_ident('t_' + g)}" for g in contract.grain
+        )
         con.execute(f"""
             create or replace temp table zc_ranked as
             select *,
@@ -455,7 +620,7 @@ class Loader:
                 count(*) over (partition by {values}) as zc_same_rows,
                 row_number() over (partition by {values} order by _line) as zc_copy,
                 min(_line) over (partition by {grain}) as zc_first_line
-            from zc_typed where _line not in (select _line from zc_bad)
+            from zc_candidates c where exists (select 1 from zc_repeated r where {key_match})
         """)
         conflicts = con.execute("""
             select _line, zc_first_line from zc_ranked
@@ -463,22 +628,20 @@ class Loader:
         """).fetchall()
         grain_names = "/".join(contract.grain)
         for line, first_line in conflicts:
-            rejects.append(
-                (
-                    line,
-                    None,
-                    None,
-                    f"conflicting duplicate of grain key ({grain_names}); first seen on line {first_line}",
-                )
-            )
+            reason = f"conflicting duplicate of grain key ({grain_names}); first seen on line {first_line}"
+            rejects.append((line, None, None, reason))
         rows_duplicate = con.execute(
             "select count(*) from zc_ranked where zc_grain_rows = zc_same_rows and zc_copy > 1"
         ).fetchone()[0]
         con.execute("""
             create or replace temp table zc_good as
+            select * from zc_candidates where _line not in (select _line from zc_ranked)
+            union all
             select * exclude (zc_grain_rows, zc_same_rows, zc_copy, zc_first_line) from zc_ranked
             where zc_grain_rows = zc_same_rows and zc_copy = 1
         """)
+        con.execute("drop table zc_candidates")
+        con.execute("drop table zc_repeated")
         con.execute("drop table zc_ranked")
         con.execute("drop table zc_bad")
         return rows_duplicate

@@ -14,6 +14,7 @@ import hmac
 import io
 import math
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -58,6 +59,14 @@ class ParsedFile:
     rows: list[tuple[int, list[str | None]]]  # (line, cleaned cells aligned with columns)
     row_problems: list[RowProblem] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
+    # Fast path for CSV: the data rows (no preamble, header or footer) as a UTF-8 file for
+    # DuckDB's reader; `rows` is then empty and the loader types and cleans in SQL.
+    region: Path | None = None
+    region_lines: int = 0
+    width: int = 0
+    positions: dict[str, int] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+    constants: dict[str, str] = field(default_factory=dict)
 
 
 def pii_hash(key: bytes, value: str) -> str:
@@ -180,7 +189,9 @@ def _is_footer(cells: list[str], patterns: list[re.Pattern]) -> bool:
     return first.startswith("#") or any(p.search(first) for p in patterns)
 
 
-def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
+def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path | None = None) -> ParsedFile:
+    """Frame one export. With `region_dir`, a CSV's data rows are handed over as a file for
+    DuckDB to parse (fast); without it, or for XLSX, every row is split and cleaned here."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in contract.formats:
         raise FileRefused(path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})")
@@ -219,6 +230,21 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
         drift = [d for d in drift if not d.startswith(f"optional column {contract.preamble_date} ")]
     present = [c for c in contract.columns if c.name in positions or c.name in constants]
     width = len(header)
+    if region_dir is not None and suffix != "xlsx":
+        return _csv_region(
+            path,
+            contract,
+            text,
+            encoding,
+            header,
+            header_line,
+            preamble,
+            present,
+            positions,
+            constants,
+            drift,
+            region_dir,
+        )
     pii_columns = {c.name: c for c in present if c.pii}
 
     rows: list[tuple[int, list[str | None]]] = []
@@ -269,6 +295,76 @@ def read_export(path: Path, contract: Contract, pii_key: bytes) -> ParsedFile:
         rows=rows,
         row_problems=problems,
         drift=drift,
+    )
+
+
+def _footer_regex(contract: Contract) -> re.Pattern:
+    starts = ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
+    return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(starts) + ")")
+
+
+def _without_trailing_blank_lines(region: str) -> str:
+    newline = "\r\n" if "\r\n" in region else "\n"  # DuckDB's strict reader wants one line ending
+    region = region.rstrip("\r\n")
+    while region:
+        cut = region.rfind("\n")
+        if region[cut + 1 :].strip():
+            return region + newline
+        region = region[: max(cut, 0)].rstrip("\r\n")
+    return ""
+
+
+def _csv_region(
+    path,
+    contract,
+    text,
+    encoding,
+    header,
+    header_line,
+    preamble,
+    present,
+    positions,
+    constants,
+    drift,
+    region_dir: Path,
+) -> ParsedFile:
+    data_start = 0
+    for _ in range(header_line):
+        data_start = text.find("\n", data_start) + 1
+        if data_start == 0:  # the header is the last line
+            data_start = len(text)
+            break
+    footer = _footer_regex(contract).search(text, data_start)
+    data_end = footer.start() if footer else len(text)
+    region = _without_trailing_blank_lines(text[data_start:data_end])
+    region_lines = region.count("\n") + (1 if region and not region.endswith("\n") else 0)
+    width = len(header)
+    if footer is None and region and not text.endswith(("\n", "\r")):
+        last = text[text.rfind("\n") + 1 :]
+        line = header_line + region_lines
+        try:
+            cells = next(csv.reader([last], strict=True))
+        except (csv.Error, StopIteration) as exc:
+            raise FileRefused(path, line, f"truncated last row (open quote at end of file: {exc})") from exc
+        if len(cells) < width:
+            raise FileRefused(path, line, f"truncated last row: {len(cells)} of {width} fields and no final newline")
+    region_dir.mkdir(parents=True, exist_ok=True)
+    region_path = region_dir / f"{uuid.uuid4().hex}.csv"
+    region_path.write_text(region, encoding="utf-8")
+    return ParsedFile(
+        path=path,
+        encoding=encoding,
+        header_line=header_line,
+        preamble=preamble,
+        columns=present,
+        rows=[],
+        drift=drift,
+        region=region_path,
+        region_lines=region_lines,
+        width=width,
+        positions=positions,
+        header=header,
+        constants=constants,
     )
 
 
