@@ -1,5 +1,6 @@
 """Loader throughput on synthetic exports built from the committed sample.
 
+    .venv/bin/python bench/loader_throughput.py --rows 100000 --report juguang_xlsx
     .venv/bin/python bench/loader_throughput.py --rows 1000000 --report touchpoints
     .venv/bin/python bench/loader_throughput.py --rows 200000 --report orders
 
@@ -34,6 +35,25 @@ REPORTS = {
 }
 
 
+def synthesise_xlsx(rows: int, out: Path) -> None:
+    """聚光 creative report as XLSX: the sample's rows repeated under fresh creative ids."""
+    import xlsxwriter
+    from python_calamine import CalamineWorkbook
+
+    sample = next((REPO_ROOT / "seeds" / "xiaohongshu" / "juguang_ads").glob("*.xlsx"))
+    table = CalamineWorkbook.from_path(str(sample)).get_sheet_by_index(0).to_python()
+    header, body = table[0], table[1:]
+    creative = header.index("创意ID")
+    workbook = xlsxwriter.Workbook(str(out), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    sheet.write_row(0, 0, header)
+    for i in range(rows):
+        row = list(body[i % len(body)])
+        row[creative] = str(10**14 + i)
+        sheet.write_row(i + 1, 0, row)
+    workbook.close()
+
+
 def synthesise(platform: str, report: str, encoding: str, newline: str, rewrite, rows: int, out: Path) -> None:
     sample = next((REPO_ROOT / "seeds" / platform / report).glob("*.csv"))
     lines = sample.read_bytes().decode(encoding).splitlines()
@@ -48,18 +68,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows in the synthetic export (default 1000000)")
     parser.add_argument(
-        "--report", choices=sorted(REPORTS), default="touchpoints", help="which export (default touchpoints)"
+        "--report",
+        choices=sorted([*REPORTS, "juguang_xlsx"]),
+        default="touchpoints",
+        help="which export (default touchpoints)",
     )
     args = parser.parse_args()
-    platform, report, encoding, newline, rewrite = REPORTS[args.report]
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         landing = tmp / "landing"
-        target = landing / platform / report
-        target.mkdir(parents=True)
         started = time.perf_counter()
-        synthesise(platform, report, encoding, newline, rewrite, args.rows, target / "export.csv")
-        size_mb = (target / "export.csv").stat().st_size / 1e6
+        if args.report == "juguang_xlsx":
+            platform, report, kind = "xiaohongshu", "juguang_ads", "xlsx"
+            target = landing / platform / report
+            target.mkdir(parents=True)
+            export = target / "export.xlsx"
+            synthesise_xlsx(args.rows, export)
+        else:
+            platform, report, encoding, newline, rewrite = REPORTS[args.report]
+            kind = "csv"
+            target = landing / platform / report
+            target.mkdir(parents=True)
+            export = target / "export.csv"
+            synthesise(platform, report, encoding, newline, rewrite, args.rows, export)
+        size_mb = export.stat().st_size / 1e6
         print(f"wrote {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s")
         settings = Settings(
             home=tmp,
@@ -76,7 +108,7 @@ def main() -> None:
         con.close()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"{platform}/{report} csv: rows={outcome.rows_loaded:,} rejected={outcome.rows_rejected} "
+        f"{platform}/{report} {kind}: rows={outcome.rows_loaded:,} rejected={outcome.rows_rejected} "
         f"seconds={seconds:.2f} rows/s={outcome.rows_loaded / seconds:,.0f} peak_rss={peak_mb:,.0f} MB"
     )
 

@@ -6,7 +6,8 @@
 | ZHONGCAO_LANDING      | <repo>/seeds                           | landing folder of raw platform exports  |
 | ZHONGCAO_WAREHOUSE    | $ZHONGCAO_HOME/warehouse.duckdb        | private build database (dbt writes it)  |
 | ZHONGCAO_PUBLISHED    | $ZHONGCAO_HOME/published/zhongcao.duckdb | the file BI tools open (read-only)    |
-| ZHONGCAO_QUARANTINE   | $ZHONGCAO_HOME/quarantine              | copies of refused files                 |
+| ZHONGCAO_QUARANTINE   | $ZHONGCAO_HOME/quarantine              | where refused files are moved           |
+| ZHONGCAO_QUARANTINE_MODE | move (copy when landing is seeds/)  | move or copy refused files there        |
 | ZHONGCAO_PII_KEY      | a demo key (change it in production)   | key of the HMAC that replaces buyer PII |
 | DAGSTER_HOME          | $ZHONGCAO_HOME/dagster_home            | Dagster run and event storage           |
 """
@@ -32,18 +33,27 @@ class Settings:
     published: Path
     quarantine: Path
     pii_key: bytes
+    quarantine_mode: str = "move"
 
     @classmethod
     def from_env(cls) -> Settings:
         home = Path(os.environ.get("ZHONGCAO_HOME", REPO_ROOT / "data")).resolve()
+        landing = Path(os.environ.get("ZHONGCAO_LANDING", REPO_ROOT / "seeds")).resolve()
+        # A refused file leaves a real landing folder, but the committed sample is never edited.
+        default_mode = "copy" if landing == (REPO_ROOT / "seeds").resolve() else "move"
         return cls(
             home=home,
-            landing=Path(os.environ.get("ZHONGCAO_LANDING", REPO_ROOT / "seeds")).resolve(),
+            landing=landing,
             warehouse=Path(os.environ.get("ZHONGCAO_WAREHOUSE", home / "warehouse.duckdb")).resolve(),
             published=Path(os.environ.get("ZHONGCAO_PUBLISHED", home / "published" / "zhongcao.duckdb")).resolve(),
             quarantine=Path(os.environ.get("ZHONGCAO_QUARANTINE", home / "quarantine")).resolve(),
             pii_key=os.environ.get("ZHONGCAO_PII_KEY", DEMO_PII_KEY).encode(),
+            quarantine_mode=os.environ.get("ZHONGCAO_QUARANTINE_MODE", default_mode),
         )
+
+    def __post_init__(self) -> None:
+        if self.quarantine_mode not in ("move", "copy"):
+            raise ValueError(f"ZHONGCAO_QUARANTINE_MODE must be move or copy, not {self.quarantine_mode!r}")
 
     def export_for_subprocesses(self) -> None:
         """dbt runs as a subprocess and reads the warehouse path from the environment."""

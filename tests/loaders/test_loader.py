@@ -257,7 +257,9 @@ def test_untrustworthy_files_are_refused_whole(workspace, name, content, line, r
     assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(0,)]
     assert query(workspace, "select status, refused_line from meta.load_files") == [("refused", line)]
     if name != "notes.txt":
-        assert len(list(workspace.quarantine.rglob("*"))) == 3  # platform dir, report dir, the copy
+        quarantined = list((workspace.quarantine / "xiaohongshu" / "juguang_ads").iterdir())
+        assert [p.name.split("_", 1)[1] for p in quarantined] == [name]
+        assert not (workspace.landing / "xiaohongshu" / "juguang_ads" / name).exists(), "moved out of landing"
 
 
 def test_encoding_refusals_name_the_line(workspace):

@@ -143,3 +143,66 @@ def test_order_items_reexport_covers_its_orders(workspace, mtime_order):
         assert rows == [("1001", "S1", 3), ("1002", "S1", 1)]
     else:
         assert rows == [("1001", "S1", 1), ("1001", "S2", 2), ("1002", "S1", 1)]
+
+
+def test_databank_touchpoints_as_json_lines(workspace):
+    import json as _json
+
+    events = [
+        {
+            "oneid": "a1",
+            "platform": "xiaohongshu",
+            "event": "曝光",
+            "ts": "2025-03-26 10:00:00",
+            "campaign_id": 1700001117,
+            "note_id": "6abc",
+            "creator_id": None,
+            "click_id": None,
+        },
+        {
+            "oneid": "a1",
+            "platform": "xiaohongshu",
+            "event": "点击",
+            "ts": "2025-03-26 10:00:09",
+            "campaign_id": "1700001117",
+            "note_id": "6abc",
+            "click_id": "xhs1",
+        },
+    ]
+    text = "\n".join(
+        [_json.dumps(events[0], ensure_ascii=False), "{not json", _json.dumps(events[1], ensure_ascii=False)]
+    )
+    write_export(workspace.landing, "databank", "touchpoints", "events.jsonl", text + "\n")
+    outcomes, _ = load(workspace)
+    assert outcomes["databank__touchpoints"].rows_loaded == 2
+    assert query(workspace, "select event, ts, campaign_id, click_id from raw.databank__touchpoints order by ts") == [
+        ("曝光", datetime(2025, 3, 26, 10, 0), "1700001117", None),
+        ("点击", datetime(2025, 3, 26, 10, 0, 9), "1700001117", "xhs1"),
+    ]
+    assert query(workspace, "select line, reason from meta.rejects") == [(2, "row has 1 fields, header has 8")]
+
+    write_export(workspace.landing, "databank", "touchpoints", "cut.jsonl", _json.dumps(events[0]) + '\n{"oneid": "b')
+    outcomes, _ = load(workspace)
+    refused = [f for f in outcomes["databank__touchpoints"].files if f.status == "refused"]
+    assert refused[0].refused_line == 2 and refused[0].reason.startswith("truncated last row (incomplete JSON")
+
+
+def test_xlsx_rejects_name_the_sheet_row(workspace):
+    folder = workspace.landing / "tmall" / "sycm_traffic"
+    sycm_workbook(
+        folder / "d1.xlsx",
+        ["统计时间：2025-03-26 ~ 2025-03-26"],
+        [
+            ["站外投放", "小红书", 120, 10, 3, 6, 5, "1,020.50", "4.17%"],
+            [],
+            ["站外投放", "抖音", "many", 10, 3, 6, 5, "1.00", "1%"],
+            ["淘内免费", "手淘搜索", 300, 20, 9, 12, 10, "2000", "3.33%"],
+            ["合计", "", 420],
+        ],
+    )
+    outcomes, _ = load(workspace)
+    assert outcomes["tmall__sycm_traffic"].rows_loaded == 2
+    assert query(workspace, "select line, column_name, raw_value, reason from meta.rejects") == [
+        (5, "visitors", "many", "not a whole number")
+    ]
+    assert query(workspace, "select _row_number from raw.tmall__sycm_traffic order by 1") == [(3,), (6,)]

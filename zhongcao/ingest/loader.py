@@ -329,8 +329,8 @@ class Loader:
         except FileRefused as refused:
             outcome = FileOutcome(**base, status="refused", refused_line=refused.line, reason=refused.reason)
             self._record_refusal(con, outcome, digest, stat.st_size, modified_at, now)
-            self._quarantine(path, contract, digest)
             self.log(outcome.message)
+            self._quarantine(path, contract, digest)
             return outcome
         finally:
             if parsed is not None and parsed.region is not None:
@@ -351,10 +351,14 @@ class Loader:
         return outcome
 
     def _quarantine(self, path: Path, contract: Contract, digest: str) -> None:
-        # Copied, not moved: the landing folder may be read-only or under version control.
         target = self.settings.quarantine / contract.platform / contract.report
         target.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target / f"{digest[:12]}_{path.name}")
+        destination = target / f"{digest[:12]}_{path.name}"
+        if self.settings.quarantine_mode == "move":
+            shutil.move(path, destination)
+            self.log(f"  moved {path.name} to {destination}")
+        else:
+            shutil.copy2(path, destination)
 
     def _record_refusal(self, con, outcome: FileOutcome, digest, size, modified_at, now) -> None:
         con.execute(
@@ -455,20 +459,22 @@ class Loader:
         same statement that reads them, so no clear PII is ever stored, not even in a temp table.
         Returns False when DuckDB's rows cannot be matched to file lines one to one."""
         slots = parsed.width + 8  # room to tell "trailing empty fields" from "too many fields"
-        selects = []
+        first = 1 if parsed.numbered else 0  # spreadsheets carry their row number in column 0
+        selects = ["cast(c0 as bigint) as zc_line"] if parsed.numbered else []
         for col in parsed.columns:
             if col.name in parsed.constants:
                 selects.append(f"{_sql_string(parsed.constants[col.name])} as {_ident(col.name)}")
                 continue
-            value = f"zc_clean(c{parsed.positions[col.name]})"
+            value = f"zc_clean(c{parsed.positions[col.name] + first})"
             if col.pii == "hash":
                 value = f"zc_pii_hash({value})"
             elif col.pii == "province":
                 value = f"zc_province({value})"
             selects.append(f"{value} as {_ident(col.name)}")
         # Null padding fills missing fields from the right, so non-null cells form a prefix.
-        field_count = " + ".join(f"(c{i} is not null)::int" for i in range(slots))
-        extra = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width, slots))
+        field_count = " + ".join(f"(c{i} is not null)::int" for i in range(first, slots + first))
+        extra = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width + first, slots + first))
+        slots += first
         for table in ("zc_csv_errors", "zc_csv_scans"):
             con.execute(f"drop table if exists {table}")
         if parsed.region_lines == 0:
@@ -493,21 +499,28 @@ class Loader:
             "select line, any_value(error_type), any_value(csv_line) from zc_csv_errors group by line order by line"
         ).fetchall()
         rows = con.execute("select count(*) from zc_region").fetchone()[0]
-        if rows + len(errors) != parsed.region_lines:
+        if not parsed.numbered and rows + len(errors) != parsed.region_lines:
             con.execute("drop table zc_region")
             return False
         for line, error_type, raw in errors:
-            original = parsed.header_line + line
+            fields = next(csv.reader([raw]), [])
+            original = int(fields[0]) if parsed.numbered else parsed.header_line + line
             if error_type == "TOO MANY COLUMNS":
-                fields = len(next(csv.reader([raw]), []))
+                count = len(fields) - first
                 parsed.row_problems.append(
-                    RowProblem(original, None, None, f"row has {fields} fields, header has {parsed.width}")
+                    RowProblem(original, None, None, f"row has {count} fields, header has {parsed.width}")
                 )
             else:
                 parsed.row_problems.append(RowProblem(original, None, None, f"unparsable CSV row ({error_type})"))
         names = ", ".join(_ident(c.name) for c in parsed.columns)
-        con.execute(
-            f"""
+        if parsed.numbered:
+            con.execute(
+                f"create or replace temp table zc_incoming as "
+                f"select zc_line as _line, zc_fields, zc_too_wide, {names} from zc_region"
+            )
+        else:
+            con.execute(
+                f"""
             create or replace temp table zc_incoming as
             with lines as (
                 select row_number() over (order by l) - 1 as rn, l
@@ -517,7 +530,7 @@ class Loader:
             select {parsed.header_line} + lines.l as _line, zc_fields, zc_too_wide, {names}
             from (select rowid as rn, * from zc_region) as region join lines using (rn)
             """
-        )
+            )
         con.execute("drop table zc_region")
         for line, fields in con.execute(
             f"select _line, zc_fields from zc_incoming where zc_fields < {parsed.width} or zc_too_wide order by _line"

@@ -12,6 +12,7 @@ import csv
 import hashlib
 import hmac
 import io
+import json
 import math
 import re
 import uuid
@@ -66,6 +67,7 @@ class ParsedFile:
     width: int = 0
     positions: dict[str, int] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)
+    numbered: bool = False  # the region's first column is the source line (spreadsheets)
     constants: dict[str, str] = field(default_factory=dict)
 
 
@@ -147,6 +149,43 @@ def _csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
         raise FileRefused(path, previous_end + 1, f"malformed CSV: {exc}") from exc
 
 
+def _jsonl_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
+    """JSON lines as rows: a synthetic header (the first object's keys) on line 0, then values.
+
+    A line that is not a JSON object becomes a row of one unparsable cell (rejected for its
+    field count); a last line cut off mid-object refuses the file as truncated."""
+    lines = text.split("\n")
+    header: list[str] | None = None
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            if number == len(lines) and not text.endswith("\n"):
+                raise FileRefused(path, number, f"truncated last row (incomplete JSON object: {exc.msg})") from exc
+            yield number, [raw.strip()[:200]]
+            continue
+        if not isinstance(record, dict):
+            yield number, [raw.strip()[:200]]
+            continue
+        if header is None:
+            header = list(record)
+            yield 0, header
+        # Keys the first object lacked are ignored like extra CSV columns; missing keys are empty.
+        yield number, ["" if record.get(k) is None else _json_cell(record.get(k)) for k in header]
+
+
+def _json_cell(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
 def _xlsx_cell(value: object) -> str:
     if value is None:
         return ""
@@ -175,7 +214,7 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     except Exception as exc:  # calamine raises its own error types for broken zips/XML
         raise FileRefused(path, None, f"not a valid .xlsx workbook ({type(exc).__name__}: {exc})") from exc
     for index, cells in enumerate(rows, start=1):
-        yield index, [_xlsx_cell(c) for c in cells]
+        yield index, [c if type(c) is str else _xlsx_cell(c) for c in cells]
 
 
 def _looks_like_header(cells: list[str], aliases: dict[str, Column]) -> bool:
@@ -202,6 +241,11 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         encoding = "xlsx"
         rows_iter = _xlsx_rows(path)
         ends_with_newline = True
+    elif suffix == "jsonl":
+        text, encoding = decode(data, contract, path)
+        rows_iter = _jsonl_rows(text, path)
+        ends_with_newline = True  # a cut-off last object is caught while parsing
+        region_dir = None  # JSON lines are parsed here, not by DuckDB's CSV reader
     else:
         text, encoding = decode(data, contract, path)
         rows_iter = _csv_rows(text, path)
@@ -230,7 +274,22 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         drift = [d for d in drift if not d.startswith(f"optional column {contract.preamble_date} ")]
     present = [c for c in contract.columns if c.name in positions or c.name in constants]
     width = len(header)
-    if region_dir is not None and suffix != "xlsx":
+    if region_dir is not None and suffix == "xlsx":
+        return _numbered_region(
+            path,
+            contract,
+            rows_iter,
+            encoding,
+            header,
+            header_line,
+            preamble,
+            present,
+            positions,
+            constants,
+            drift,
+            region_dir,
+        )
+    if region_dir is not None:
         return _csv_region(
             path,
             contract,
@@ -365,6 +424,56 @@ def _csv_region(
         positions=positions,
         header=header,
         constants=constants,
+    )
+
+
+def _numbered_region(
+    path,
+    contract,
+    rows_iter,
+    encoding,
+    header,
+    header_line,
+    preamble,
+    present,
+    positions,
+    constants,
+    drift,
+    region_dir: Path,
+) -> ParsedFile:
+    """Spreadsheet rows for DuckDB as CSV, each prefixed with its sheet row number."""
+    footer_patterns = [re.compile(p) for p in contract.footer_patterns]
+    region_dir.mkdir(parents=True, exist_ok=True)
+    region_path = region_dir / f"{uuid.uuid4().hex}.csv"
+    written, width = 0, len(header)
+    with region_path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        for line, cells in rows_iter:
+            if not any(cells):
+                continue
+            if _is_footer(cells, footer_patterns):
+                break
+            if len(cells) > width and not any(cells[width:]):
+                cells = cells[:width]
+            elif len(cells) < width:  # a sheet has no field count: missing cells are empty
+                cells = cells + [""] * (width - len(cells))
+            writer.writerow([line, *cells])
+            written += 1
+    return ParsedFile(
+        path=path,
+        encoding=encoding,
+        header_line=header_line,
+        preamble=preamble,
+        columns=present,
+        rows=[],
+        drift=drift,
+        region=region_path,
+        region_lines=written,
+        width=len(header),
+        positions=positions,
+        header=header,
+        constants=constants,
+        numbered=True,
     )
 
 
