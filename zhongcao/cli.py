@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -126,7 +127,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     if out == (REPO_ROOT / "seeds").resolve() and (args.scale != "small"):
         print("refusing to write a non-small scale into seeds/ (the committed sample)", file=sys.stderr)
         return 2
-    manifest = generate(out, date.fromisoformat(args.start), args.days, args.seed, args.scale)
+    started = time.perf_counter()
+    manifest = generate(
+        out,
+        date.fromisoformat(args.start),
+        args.days,
+        args.seed,
+        args.scale,
+        progress=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    print(f"generated in {time.perf_counter() - started:.1f} s")
     print(f"wrote {len(manifest['files'])} export files to {out} ({manifest['start']} .. {manifest['end']})")
     for table, rows in manifest["rows"].items():
         print(f"  {table}: {rows} rows")

@@ -16,13 +16,22 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+import numpy as np
+
 from zhongcao.generate.world import (
+    CART,
     COMMISSION_RATE,
+    EVENTS,
     PAYMENT_FEE_RATE,
+    PLATFORM_EFFECT,
+    PLATFORMS,
     POINTS_RATE,
     PRODUCTS,
+    SEARCH,
+    TMALL,
+    VISIT,
     Order,
-    Touchpoint,
+    Touches,
     World,
     money,
     status_at,
@@ -137,7 +146,7 @@ class Aggregates:
         self.note = defaultdict(lambda: defaultdict(int))  # (day, note_id) -> counts
         self.xhx = defaultdict(lambda: defaultdict(Decimal))  # (day, note_id, xhx campaign) -> counts
         self.claims = defaultdict(lambda: defaultdict(Decimal))  # (platform, day, campaign) -> claimed
-        self.visits = defaultdict(lambda: defaultdict(set))  # (day, source) -> sets of visitors
+        self.visits = defaultdict(lambda: defaultdict(int))  # (day, source) -> distinct visitors, carts
 
 
 def _engagement_split(total: int, key: int) -> list[int]:
@@ -149,29 +158,33 @@ def _engagement_split(total: int, key: int) -> list[int]:
     return parts
 
 
-def _observe_touch(agg: Aggregates, tp: Touchpoint) -> None:
-    p = tp.placement
-    day = tp.ts.date()
-    if tp.platform != "tmall" and p is not None:
-        bucket = agg.ad[(p.platform, day, p)]
-        bucket[tp.event] += 1
+def _observe_touches(agg: Aggregates, world: World, day: date, t: Touches) -> None:
+    """Platform report figures are counts of the same simulated events."""
+    placements = world.placements
+    off_site = t.platform != TMALL
+    keys, counts = np.unique(t.placement[off_site].astype(np.int64) * 8 + t.event[off_site], return_counts=True)
+    for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+        p, event = placements[key // 8], EVENTS[key % 8]
+        agg.ad[(p.platform, day, p)][event] += count
         if p.note_id:
-            agg.note[(day, p.note_id)][tp.event] += 1
-        if tp.event == "点击" and p.xiaohongxing_campaign:
-            agg.xhx[(day, p.note_id, p.xiaohongxing_campaign)]["jump_clicks"] += 1
-    elif tp.platform == "tmall":
-        source = PLATFORM_SOURCE.get(p.platform, "其他") if (p and tp.event != "搜索") else "手淘搜索"
-        visits = agg.visits[(day, source)]
-        if tp.event == "进店":
-            visits["visitors"].add(tp.oneid)
-            if p and p.xiaohongxing_campaign:
-                agg.xhx[(day, p.note_id, p.xiaohongxing_campaign)]["store_visitors"] += 1
-        elif tp.event == "加购":
-            visits["carts"].add(tp.oneid)
-            if p and p.xiaohongxing_campaign:
-                agg.xhx[(day, p.note_id, p.xiaohongxing_campaign)]["cart_adders"] += 1
-        elif tp.event == "搜索":
-            visits["visitors"].add(tp.oneid)
+            agg.note[(day, p.note_id)][event] += count
+        if event == "点击" and p.xiaohongxing_campaign:
+            agg.xhx[(day, p.note_id, p.xiaohongxing_campaign)]["jump_clicks"] += count
+    for event, metric in ((VISIT, "store_visitors"), (CART, "cart_adders")):
+        mask = (t.event == event) & world.placement_has_xhx[t.placement]
+        keys, counts = np.unique(t.placement[mask], return_counts=True)
+        for key, count in zip(keys.tolist(), counts.tolist(), strict=True):
+            p = placements[key]
+            agg.xhx[(day, p.note_id, p.xiaohongxing_campaign)][metric] += count
+    # 生意参谋 counts distinct visitors per source: the jump's platform, or 手淘搜索 for 回搜
+    source = np.where(t.event == SEARCH, len(PLATFORMS), t.credited.astype(np.int64))
+    for events, metric in (((VISIT, SEARCH), "visitors"), ((CART,), "carts")):
+        mask = np.isin(t.event, events)
+        pairs = np.unique(source[mask] * world.consumers + t.consumer[mask])
+        codes, counts = np.unique(pairs // world.consumers, return_counts=True)
+        for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
+            name = "手淘搜索" if code == len(PLATFORMS) else PLATFORM_SOURCE[PLATFORMS[code]]
+            agg.visits[(day, name)][metric] += count
 
 
 def _observe_order_claims(agg: Aggregates, order: Order) -> None:
@@ -179,75 +192,95 @@ def _observe_order_claims(agg: Aggregates, order: Order) -> None:
     if order.paid_at is None:
         return
     day, value = order.paid_at.date(), order.paid_amount
-    touches = [t for t in order.consumer.touches if t.ts <= order.paid_at and t.placement is not None]
-    notes_15d = {
-        (t.placement.note_id, t.placement.xiaohongxing_campaign)
-        for t in touches
-        if t.placement.platform == "xiaohongshu"
-        and t.placement.xiaohongxing_campaign
-        and order.paid_at - t.ts <= timedelta(days=15)
-    }
-    if order.store == "tmall":
-        for note_id, campaign in notes_15d:
-            claim = agg.xhx[(day, note_id, campaign)]
-            claim["claimed_orders"] += 1
-            claim["claimed_gmv"] += value
-    for platform, window in (("douyin", 7), ("alimama", 15)):
-        recent = [
-            t for t in touches if t.placement.platform == platform and order.paid_at - t.ts <= timedelta(days=window)
-        ]
-        if recent:
-            claim = agg.claims[(platform, day, recent[-1].placement.campaign_id)]
+    for platform, campaign_id, note_id, xhx_campaign in order.claims:
+        if platform == "xiaohongxing":
+            if order.store == "tmall":
+                claim = agg.xhx[(day, note_id, xhx_campaign)]
+                claim["claimed_orders"] += 1
+                claim["claimed_gmv"] += value
+        else:
+            claim = agg.claims[(platform, day, campaign_id)]
             claim["orders"] += 1
             claim["gmv"] += value
 
 
-def write_touchpoints_header() -> list[str]:
-    return ["oneid", "platform", "event", "ts", "campaign_id", "note_id", "creator_id", "click_id"]
+TOUCHPOINT_HEADER = ["oneid", "platform", "event", "ts", "campaign_id", "note_id", "creator_id", "click_id"]
 
 
-def touchpoint_row(tp: Touchpoint) -> list[str]:
-    p = tp.placement
-    is_search = tp.event == "搜索"
-    return [
-        tp.oneid,
-        tp.platform,
-        tp.event,
-        _ts(tp.ts),
-        "" if (p is None or is_search) else (p.campaign_id or ""),
-        "" if (p is None or is_search) else (p.note_id or ""),
-        "" if (p is None or is_search) else (p.creator_id or ""),
-        tp.click_id or "",
-    ]
+def _touchpoint_lines(world: World, t: Touches) -> str:
+    """The data bank's CSV for one day, built column-wise (tens of millions of rows at scale)."""
+    platform_names = [*PLATFORMS, "tmall"]
+    placement_cols = [",".join([p.campaign_id or "", p.note_id or "", p.creator_id or ""]) for p in world.placements]
+    start = datetime.combine(world.start, datetime.min.time())
+    stamps = {}
+    lines = []
+    for c, plat, cred, event, ts, placement, click in zip(
+        world.oneid[t.consumer].tolist(),
+        t.platform.tolist(),
+        t.credited.tolist(),
+        t.event.tolist(),
+        t.ts.tolist(),
+        t.placement.tolist(),
+        t.click.tolist(),
+        strict=True,
+    ):
+        stamp = stamps.get(ts)
+        if stamp is None:
+            stamp = stamps[ts] = (start + timedelta(seconds=ts)).strftime("%Y-%m-%d %H:%M:%S")
+        where = ",," if event == SEARCH else placement_cols[placement]  # a search names no campaign
+        click_id = f"{PLATFORMS[cred][:3]}{click:015x}" if click else ""
+        lines.append(f"{c:016x},{platform_names[plat]},{EVENTS[event]},{stamp},{where},{click_id}\n")
+    return "".join(lines)
 
 
-def generate(out: Path, start: date, days: int, seed: int = 7, scale: str = "small") -> dict:
+def generate(
+    out: Path, start: date, days: int, seed: int = 7, scale: str = "small", progress=lambda message: None
+) -> dict:
     world = World(start, days, seed, scale)
     out.mkdir(parents=True, exist_ok=True)
     writer = Writer(out)
     agg = Aggregates()
     orders: list[Order] = []
-    truth_influence: list[list] = []
+    touch_truth: list[list] = []
     true_incremental: dict[str, Decimal] = defaultdict(Decimal)
 
     touch_path = writer.path("databank", "touchpoints", f"touchpoints_{world.start:%Y%m%d}_{world.end:%Y%m%d}.csv")
-    with touch_path.open("w", encoding="utf-8", newline="") as fh:
-        touch_csv = csv.writer(fh, lineterminator="\n")
-        touch_csv.writerow(write_touchpoints_header())
+    (out / "_truth").mkdir(exist_ok=True)
+    # Per paid order: the share of its purchase hazard from the baseline and from each channel (sums to 1).
+    with (
+        touch_path.open("w", encoding="utf-8", newline="") as fh,
+        (out / "_truth" / "order_channel_shares.csv").open("w", encoding="utf-8", newline="") as truth_fh,
+    ):
+        channel_truth = csv.writer(truth_fh, lineterminator="\n")
+        channel_truth.writerow(["order_id", "channel", "hazard_share"])
+        fh.write(",".join(TOUCHPOINT_HEADER) + "\n")
         for day in world.days():
-            for tp in day.touchpoints:
-                touch_csv.writerow(touchpoint_row(tp))
-                _observe_touch(agg, tp)
-            writer.rows["databank__touchpoints"] += len(day.touchpoints)
+            fh.write(_touchpoint_lines(world, day.touches))
+            _observe_touches(agg, world, day.day, day.touches)
+            writer.rows["databank__touchpoints"] += len(day.touches)
             for order in day.orders:
                 _observe_order_claims(agg, order)
                 if order.paid_at:
-                    for tp, platform, share in order.influence:
-                        truth_influence.append(
-                            [order.order_id, tp.oneid, tp.platform, tp.event, _ts(tp.ts), platform, f"{share:.6f}"]
-                        )
+                    channel_truth.writerow([order.order_id, "baseline", f"{order.baseline_share:.6f}"])
+                    for platform, share in sorted(order.channel_shares.items()):
+                        channel_truth.writerow([order.order_id, platform, f"{share:.6f}"])
                         true_incremental[platform] += Decimal(str(share)) * order.paid_amount
+                    for plat, event, ts, credited, share in order.touch_shares:
+                        touch_truth.append(
+                            [
+                                order.order_id,
+                                order.consumer.oneid,
+                                ([*PLATFORMS, "tmall"])[plat],
+                                EVENTS[event],
+                                _ts(world.at(ts)),
+                                PLATFORMS[credited],
+                                f"{share:.6f}",
+                            ]
+                        )
+                # written out: free what the remaining reports do not need
+                order.channel_shares, order.touch_shares, order.claims = {}, [], []
             orders.extend(day.orders)
+            progress(f"{day.day}: {len(day.touches):,} touchpoints, {len(day.orders):,} orders")
 
     as_of = datetime.combine(world.end + timedelta(days=1), datetime.min.time())
     planted = _plant_discrepancies(world, orders)
@@ -257,7 +290,7 @@ def generate(out: Path, start: date, days: int, seed: int = 7, scale: str = "sma
     _write_tmall(writer, world, orders, agg, as_of)
     _write_douyin_shop(writer, orders, as_of)
     _write_bills(writer, world, orders, as_of, planted)
-    _write_truth(out, world, truth_influence, true_incremental, planted)
+    _write_truth(out, touch_truth, true_incremental, planted, world.hazard_scale)
 
     manifest = {
         "generator": "zhongcao.generate",
@@ -636,9 +669,9 @@ def _write_sycm(writer: Writer, world: World, tmall: list[Order], agg: Aggregate
     buyers = defaultdict(lambda: {"ordered": set(), "paid": set(), "amount": Decimal("0")})
     for o in tmall:
         b = buyers[(o.created_at.date(), o.source)]
-        b["ordered"].add(o.consumer.oneid)
+        b["ordered"].add(o.customer)
         if o.paid_at and o.paid_at.date() == o.created_at.date():
-            b["paid"].add(o.consumer.oneid)
+            b["paid"].add(o.customer)
             b["amount"] += o.paid_amount
     groups = {
         "小红书": "站外投放",
@@ -660,14 +693,14 @@ def _write_sycm(writer: Writer, world: World, tmall: list[Order], agg: Aggregate
             visits = agg.visits[(day, source)]
             b = buyers[(day, source)]
             organic = (rng_base + offset * 31 + index * 17) % 120 + 40 if group in ("淘内免费", "自主访问") else 0
-            visitors = max(len(visits["visitors"]) + organic, len(b["ordered"]))
+            visitors = max(visits["visitors"] + organic, len(b["ordered"]))
             paid = len(b["paid"])
             rows.append(
                 [
                     group,
                     source,
                     visitors,
-                    len(visits["carts"]) + organic // 10,
+                    visits["carts"] + organic // 10,
                     organic // 12,
                     len(b["ordered"]),
                     paid,
@@ -974,24 +1007,35 @@ def _write_bills(writer: Writer, world: World, orders: list[Order], as_of: datet
 
 
 # ------------------------------------------------------------------ ground truth
-def _write_truth(out: Path, world: World, influence: list[list], incremental: dict, planted: list[dict]) -> None:
+def _write_truth(out: Path, touch_truth: list, incremental: dict, planted: list[dict], hazard_scale: float) -> None:
     truth = out / "_truth"
     truth.mkdir(exist_ok=True)
-    with (truth / "order_touch_influence.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["order_id", "oneid", "touch_platform", "event", "ts", "credited_platform", "hazard_share"])
-        w.writerows(influence)
-    with (truth / "channel_incremental_revenue.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["platform", "true_incremental_revenue", "effect_per_touch", "decay_days"])
-        from zhongcao.generate.world import PLATFORM_EFFECT
 
-        for platform, (effect, decay) in PLATFORM_EFFECT.items():
-            w.writerow([platform, f"{money(incremental.get(platform, Decimal('0')))}", effect, decay])
-    with (truth / "planted_discrepancies.csv").open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(["kind", "order_id", "detail"])
-        for p in planted:
-            w.writerow(
-                [p["kind"], p["order_id"], json.dumps({k: v for k, v in p.items() if k not in ("kind", "order_id")})]
-            )
+    def write(name: str, header: list[str], rows) -> None:
+        with (truth / name).open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(header)
+            w.writerows(rows)
+
+    if touch_truth:  # small scale only: each touch of the 30 days before the order, with its share
+        write(
+            "order_touch_shares.csv",
+            ["order_id", "oneid", "touch_platform", "event", "ts", "credited_platform", "hazard_share"],
+            touch_truth,
+        )
+    write(
+        "channel_incremental_revenue.csv",
+        ["platform", "true_incremental_revenue", "effect_per_touch", "decay_days"],
+        (
+            [p, f"{money(incremental.get(p, Decimal('0')))}", effect * hazard_scale, decay]
+            for p, (effect, decay) in PLATFORM_EFFECT.items()
+        ),
+    )
+    write(
+        "planted_discrepancies.csv",
+        ["kind", "order_id", "detail"],
+        (
+            [p["kind"], p["order_id"], json.dumps({k: v for k, v in p.items() if k not in ("kind", "order_id")})]
+            for p in planted
+        ),
+    )

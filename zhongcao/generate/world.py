@@ -2,26 +2,37 @@
 visit the store, order on Tmall or the Douyin shop, pay, get refunds, and come back.
 
 Every export is written from these same events, so the reports agree with each other, and
-the causal truth is kept: each consumer's daily purchase hazard is a baseline plus one term
-per earlier touchpoint (platform effect x stage weight x exp(-age / platform decay)), so
-every order's hazard shares say which touchpoints caused it, and how much of its revenue
-each channel truly added. Deterministic for a seed; one day is simulated at a time.
+the causal truth is kept. A consumer's purchase hazard is a baseline plus, per platform, a
+stock of earlier touches: each touch adds effect x stage weight and decays with the
+platform's e-folding time. An order's hazard shares therefore say how much of it each
+channel (and each touch) caused, and sum with the baseline to exactly 1.
+
+The simulation is vectorised with numpy one day at a time (memory stays bounded by the
+consumer arrays), so the same code writes the small committed sample and the 50-million-
+touchpoint benchmark world. Deterministic for a seed.
 """
 
 from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-CENT = Decimal("0.01")
-LOOKBACK_DAYS = 30
+import numpy as np
 
-# Ground truth of the simulation: the platform's effect on purchase hazard per touch and
-# the e-folding time of that effect in days.
+CENT = Decimal("0.01")
+TRUTH_LOOKBACK_DAYS = 30  # per-touch truth lists the touches of this window (small scale)
+
+PLATFORMS = ["xiaohongshu", "douyin", "weibo", "bilibili", "zhihu", "alimama"]
+TMALL = len(PLATFORMS)  # event platform code of in-store events (进店, 加购, 搜索)
+EVENTS = ["曝光", "互动", "点击", "搜索", "进店", "加购"]
+EXPOSE, ENGAGE, CLICK, SEARCH, VISIT, CART = range(6)
+
+# Ground truth of the simulation: effect of one touch on the daily purchase hazard, and the
+# e-folding time of that effect in days.
 PLATFORM_EFFECT = {
     "xiaohongshu": (0.0060, 7.0),
     "douyin": (0.0045, 3.0),
@@ -33,16 +44,18 @@ PLATFORM_EFFECT = {
 STAGE_WEIGHT = {"曝光": 0.3, "互动": 1.0, "点击": 2.0, "搜索": 2.5, "进店": 3.0, "加购": 5.0}
 BASELINE_HAZARD = 0.0016  # organic purchase propensity per consumer-day
 REPEAT_BOOST = 0.0020  # extra hazard for a consumer who bought before (repurchase)
+PLATFORM_SHARE = {"xiaohongshu": 0.38, "douyin": 0.27, "weibo": 0.10, "bilibili": 0.09, "zhihu": 0.06, "alimama": 0.10}
 
 SCALES = {
-    # consumers, mean exposures per consumer-day
-    "small": (3000, 0.45),
-    "medium": (120_000, 1.2),
-    "large": (1_000_000, 1.3),
+    # consumers, mean exposures per consumer-day, hazard multiplier. The benchmark world is
+    # asked for ~2.5 M orders from ~50 M touchpoints, which needs hungrier consumers.
+    "small": (3_000, 0.45, 1.0),
+    "medium": (120_000, 0.45, 1.0),
+    "large": (1_000_000, 0.36, 3.3),
 }
 
 PRODUCTS = [
-    # sku, product id, title, category, list price, unit cost, merchant code
+    # sku, product id, title, category, list price, unit cost
     ("SKU-RUN-01", "700100200301", "轻量跑鞋 Air", "运动", Decimal("499.00"), Decimal("180.00")),
     ("SKU-RUN-02", "700100200302", "速干运动T恤", "运动", Decimal("129.00"), Decimal("38.00")),
     ("SKU-YOGA-01", "700100200303", "瑜伽垫 6mm", "运动", Decimal("159.00"), Decimal("45.00")),
@@ -57,6 +70,14 @@ PROVINCES = ["浙江省", "广东省", "江苏省", "上海市", "北京市", "�
 CITIES = ["杭州市", "广州市", "南京市", "成都市", "武汉市", "南宁市"]
 SURNAMES = "王李张刘陈杨黄赵吴周"
 GIVEN = ["伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "杰", "婷"]
+SOURCE_OF = {
+    "xiaohongshu": "小红书",
+    "douyin": "抖音",
+    "weibo": "微博",
+    "bilibili": "哔哩哔哩",
+    "zhihu": "知乎",
+    "alimama": "万相台",
+}
 
 
 def money(value) -> Decimal:
@@ -67,6 +88,7 @@ def money(value) -> Decimal:
 class Placement:
     """Something a consumer can be exposed to: an ad creative, a note, a video."""
 
+    index: int
     platform: str
     kind: str  # ad | organic | creator
     campaign_id: str | None
@@ -80,6 +102,8 @@ class Placement:
     cpm: Decimal  # cost per thousand exposures on top (0 for organic)
     placement: str = "信息流"
     xiaohongxing_campaign: str | None = None
+    live_from: date | None = None  # creator notes are seen from publication for 20 days
+    live_to: date | None = None
 
 
 @dataclass(frozen=True)
@@ -94,32 +118,17 @@ class Creator:
     published: date
 
 
-@dataclass
-class Consumer:
-    index: int
+@dataclass(frozen=True, slots=True)
+class Buyer:
     oneid: str  # the data bank's id
     buyer_id: str  # Tmall 买家ID: equals oneid when the data bank saw the consumer on Taobao
-    activity: float
-    touches: list = field(default_factory=list)  # recent Touchpoints
-    orders: int = 0
-    name: str = ""
-    nick: str = ""
-    phone: str = ""
-    address: str = ""
+    nick: str
+    name: str
+    phone: str
+    address: str
 
 
-@dataclass(frozen=True)
-class Touchpoint:
-    seq: int
-    oneid: str
-    platform: str
-    event: str
-    ts: datetime
-    placement: Placement | None
-    click_id: str | None
-
-
-@dataclass
+@dataclass(slots=True)
 class OrderLine:
     sku: tuple
     quantity: int
@@ -129,7 +138,7 @@ class OrderLine:
         return self.sku[4] * self.quantity
 
 
-@dataclass
+@dataclass(slots=True)
 class Refund:
     refund_id: str
     requested_at: datetime
@@ -139,11 +148,12 @@ class Refund:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     store: str  # tmall | douyin_shop
     order_id: str
-    consumer: Consumer
+    customer: int  # consumer index; identity and PII are re-derived on demand (millions of orders)
+    identify: Callable[[int], Buyer]
     lines: list[OrderLine]
     created_at: datetime
     paid_at: datetime | None
@@ -160,10 +170,16 @@ class Order:
     weight_kg: Decimal = Decimal("0")
     freight: Decimal = Decimal("0")
     refund: Refund | None = None
-    influence: list[tuple[Touchpoint, str, float]] = field(default_factory=list)  # (touch, credited platform, share)
+    channel_shares: dict[str, float] = field(default_factory=dict)  # platform -> hazard share
     baseline_share: float = 1.0
+    touch_shares: list[tuple] = field(default_factory=list)  # (touch platform, event, ts, credited, share)
+    claims: list[tuple] = field(default_factory=list)  # (platform, campaign_id, note_id, xhx campaign)
     creator_nickname: str | None = None
     traffic_type: str | None = None
+
+    @property
+    def consumer(self) -> Buyer:
+        return self.identify(self.customer)
 
     @property
     def gmv(self) -> Decimal:
@@ -179,9 +195,25 @@ class Order:
 
 
 @dataclass
+class Touches:
+    """One day's events as columns (sorted by time)."""
+
+    consumer: np.ndarray  # int64 consumer index
+    platform: np.ndarray  # uint8 event platform (PLATFORMS index, TMALL for in-store events)
+    credited: np.ndarray  # uint8 platform whose placement caused the event
+    event: np.ndarray  # uint8 EVENTS index
+    ts: np.ndarray  # int64 seconds since the world's start
+    placement: np.ndarray  # int32 Placement.index
+    click: np.ndarray  # uint64 click id, 0 for none
+
+    def __len__(self) -> int:
+        return len(self.ts)
+
+
+@dataclass
 class Day:
     day: date
-    touchpoints: list[Touchpoint]
+    touches: Touches
     orders: list[Order]
 
 
@@ -193,24 +225,38 @@ class World:
             raise ValueError(f"scale must be one of {sorted(SCALES)}")
         self.start, self.days_count, self.seed, self.scale = start, days, seed, scale
         self.rng = random.Random(seed)
-        consumers, self.exposure_rate = SCALES[scale]
-        self.placements = self._inventory()
-        self.creators = self._creators()
-        self.consumers = [self._consumer(i) for i in range(consumers)]
-        self._touch_seq = 0
+        self.np = np.random.default_rng(seed)
+        self.consumers, self.exposure_rate, self.hazard_scale = SCALES[scale]
+        self.placements: list[Placement] = []
+        self.creators: list[Creator] = []
+        self._inventory()
+        n = self.consumers
+        self.oneid = self.np.integers(1, 2**63 - 1, size=n, dtype=np.int64)
+        seen = self.np.random(n) < 0.8
+        self.buyer_id = np.where(seen, self.oneid, self.np.integers(1, 2**63 - 1, size=n, dtype=np.int64))
+        self.activity = self.np.lognormal(0.0, 0.8, size=n)
+        self.orders_so_far = np.zeros(n, dtype=np.int32)
+        self.stock = np.zeros((n, len(PLATFORMS)))  # hazard stock per platform at day start
+        self.tau = np.array([PLATFORM_EFFECT[p][1] for p in PLATFORMS])
+        self.effect = np.array([PLATFORM_EFFECT[p][0] for p in PLATFORMS]) * self.hazard_scale
+        self.stage = np.array([STAGE_WEIGHT[e] for e in EVENTS])
+        # claims state: last touch per platform (seconds, placement), last xhs note, last click
+        self.last_touch = np.full((n, len(PLATFORMS)), -(10**9), dtype=np.int64)
+        self.last_placement = np.full((n, len(PLATFORMS)), -1, dtype=np.int32)
+        self.note_touch = np.full(n, -(10**9), dtype=np.int64)
+        self.note_placement = np.full(n, -1, dtype=np.int32)
+        self.click_ts = np.full(n, -(10**9), dtype=np.int64)
+        self.click_id = np.zeros(n, dtype=np.uint64)
+        self.click_placement = np.full(n, -1, dtype=np.int32)
+        self.history: dict[int, list] | None = {} if scale == "small" else None  # per-touch truth
         self._order_seq = 0
-        self.platform_weights = {
-            "xiaohongshu": 0.38,
-            "douyin": 0.27,
-            "weibo": 0.10,
-            "bilibili": 0.09,
-            "zhihu": 0.06,
-            "alimama": 0.10,
-        }
 
     @property
     def end(self) -> date:
         return self.start + timedelta(days=self.days_count - 1)
+
+    def at(self, seconds: int) -> datetime:
+        return datetime.combine(self.start, datetime.min.time()) + timedelta(seconds=int(seconds))
 
     # ---------------------------------------------------------------- inventory
     def _id(self, digits: int) -> str:
@@ -219,9 +265,11 @@ class World:
     def _hex(self, chars: int) -> str:
         return f"{self.rng.getrandbits(chars * 4):0{chars}x}"
 
-    def _inventory(self) -> list[Placement]:
+    def _add(self, **kwargs) -> None:
+        self.placements.append(Placement(index=len(self.placements), **kwargs))
+
+    def _inventory(self) -> None:
         rng = self.rng
-        out: list[Placement] = []
         xhx = ["XHX" + self._id(8), "XHX" + self._id(8)]
         juguang = [("跑鞋秋季种草", "信息流"), ("精华新品搜索", "搜索"), ("口红达人笔记", "信息流")]
         for c, (name, placement) in enumerate(juguang, start=1):
@@ -229,40 +277,35 @@ class World:
             for u in range(1, 3):
                 unit = f"{campaign}{u:02d}"
                 for k in range(1, 3):
-                    out.append(
-                        Placement(
-                            "xiaohongshu",
-                            "ad",
-                            campaign,
-                            name,
-                            unit,
-                            f"{unit}{k:03d}",
-                            "6" + self._hex(23),
-                            None,
-                            rng.uniform(0.5, 1.5),
-                            money(rng.uniform(0.8, 2.2)),
-                            money(rng.uniform(8, 20)),
-                            placement,
-                            xhx[c % 2],
-                        )
+                    self._add(
+                        platform="xiaohongshu",
+                        kind="ad",
+                        campaign_id=campaign,
+                        campaign_name=name,
+                        unit_id=unit,
+                        creative_id=f"{unit}{k:03d}",
+                        note_id="6" + self._hex(23),
+                        creator_id=None,
+                        weight=rng.uniform(0.5, 1.5),
+                        cpc=money(rng.uniform(0.8, 2.2)),
+                        cpm=money(rng.uniform(8, 20)),
+                        placement=placement,
+                        xiaohongxing_campaign=xhx[c % 2],
                     )
         for _ in range(6):  # the brand's own organic notes
-            out.append(
-                Placement(
-                    "xiaohongshu",
-                    "organic",
-                    None,
-                    None,
-                    None,
-                    None,
-                    "6" + self._hex(23),
-                    None,
-                    rng.uniform(0.3, 0.9),
-                    Decimal("0"),
-                    Decimal("0"),
-                    "信息流",
-                    xhx[0],
-                )
+            self._add(
+                platform="xiaohongshu",
+                kind="organic",
+                campaign_id=None,
+                campaign_name=None,
+                unit_id=None,
+                creative_id=None,
+                note_id="6" + self._hex(23),
+                creator_id=None,
+                weight=rng.uniform(0.3, 0.9),
+                cpc=Decimal("0"),
+                cpm=Decimal("0"),
+                xiaohongxing_campaign=xhx[0],
             )
         for platform, names, cpc_range in (
             ("douyin", ["千川-跑鞋直播", "千川-精华短视频", "千川-口红达人", "千川-全域推广"], (0.6, 1.6)),
@@ -272,180 +315,255 @@ class World:
             ("alimama", ["万相台-货品加速", "万相台-拉新快", "万相台-搜索卡位"], (0.4, 1.2)),
         ):
             for name in names:
-                out.append(
-                    Placement(
-                        platform,
-                        "ad",
-                        self._id(16 if platform == "douyin" else 10),
-                        name,
-                        None,
-                        None,
-                        None,
-                        None,
-                        rng.uniform(0.5, 1.5),
-                        money(rng.uniform(*cpc_range)),
-                        money(rng.uniform(5, 25)),
-                    )
+                self._add(
+                    platform=platform,
+                    kind="ad",
+                    campaign_id=self._id(16 if platform == "douyin" else 10),
+                    campaign_name=name,
+                    unit_id=None,
+                    creative_id=None,
+                    note_id=None,
+                    creator_id=None,
+                    weight=rng.uniform(0.5, 1.5),
+                    cpc=money(rng.uniform(*cpc_range)),
+                    cpm=money(rng.uniform(5, 25)),
                 )
-        return out
-
-    def _creators(self) -> list[Creator]:
-        creators = []
         for i in range(8):
-            published = self.start + timedelta(days=self.rng.randint(0, max(self.days_count - 5, 1)))
+            published = self.start + timedelta(days=rng.randint(0, max(self.days_count - 5, 1)))
             creator = Creator(
                 creator_id=self._hex(24),
-                nickname=f"{self.rng.choice(['跑者', '护肤', '穿搭', '健身'])}小{GIVEN[i]}",
-                followers=self.rng.randint(8_000, 900_000),
+                nickname=f"{rng.choice(['跑者', '护肤', '穿搭', '健身'])}小{GIVEN[i]}",
+                followers=rng.randint(8_000, 900_000),
                 note_id="6" + self._hex(23),
                 collab_order_id="PGY" + self._id(12),
-                form=self.rng.choice(["图文", "视频"]),
-                fee=money(self.rng.choice([3000, 5000, 8000, 12000, 20000])),
+                form=rng.choice(["图文", "视频"]),
+                fee=money(rng.choice([3000, 5000, 8000, 12000, 20000])),
                 published=published,
             )
-            creators.append(creator)
-            self.placements.append(
-                Placement(
-                    "xiaohongshu",
-                    "creator",
-                    None,
-                    None,
-                    None,
-                    None,
-                    creator.note_id,
-                    creator.creator_id,
-                    0.0,
-                    Decimal("0"),
-                    Decimal("0"),
-                    "信息流",
-                    "XHX-CREATOR",
-                )
+            self.creators.append(creator)
+            self._add(
+                platform="xiaohongshu",
+                kind="creator",
+                campaign_id=None,
+                campaign_name=None,
+                unit_id=None,
+                creative_id=None,
+                note_id=creator.note_id,
+                creator_id=creator.creator_id,
+                weight=1.2,
+                cpc=Decimal("0"),
+                cpm=Decimal("0"),
+                xiaohongxing_campaign="XHX-CREATOR",
+                live_from=published,
+                live_to=published + timedelta(days=20),
             )
-        return creators
+        self.placement_platform = np.array([PLATFORMS.index(p.platform) for p in self.placements], dtype=np.uint8)
+        self.placement_has_xhx = np.array([p.xiaohongxing_campaign is not None for p in self.placements])
 
-    def _consumer(self, index: int) -> Consumer:
-        rng = self.rng
-        oneid = self._hex(16)
-        seen_on_taobao = rng.random() < 0.8
-        return Consumer(
-            index=index,
-            oneid=oneid,
-            buyer_id=oneid if seen_on_taobao else self._hex(16),
-            activity=rng.lognormvariate(0, 0.8),
-            name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN]),
-            nick=f"tb{rng.randint(10**7, 10**8 - 1)}",
-            phone=f"1{rng.choice('3578')}{rng.randint(10**8, 10**9 - 1)}",
-            address=f"{rng.choice(PROVINCES)}{rng.choice(CITIES)}西湖区文三路{rng.randint(1, 999)}号",
+    def buyer(self, c: int) -> Buyer:
+        """A consumer's identity and (fake) PII, derived from the index: nothing kept per consumer."""
+        r = random.Random(self.seed * 1_000_003 + c)
+        return Buyer(
+            oneid=f"{int(self.oneid[c]):016x}",
+            buyer_id=f"{int(self.buyer_id[c]):016x}",
+            nick=f"tb{r.randint(10**7, 10**8 - 1)}",
+            name=r.choice(SURNAMES) + r.choice(GIVEN) + r.choice(["", *GIVEN]),
+            phone=f"1{r.choice('3578')}{r.randint(10**8, 10**9 - 1)}",
+            address=f"{r.choice(PROVINCES)}{r.choice(CITIES)}西湖区文三路{r.randint(1, 999)}号",
         )
 
     # ---------------------------------------------------------------- simulation
-    def _placement_for(self, platform: str, day: date) -> Placement:
-        candidates = [
-            p for p in self.placements if p.platform == platform and (p.kind != "creator" or self._creator_live(p, day))
-        ]
-        weights = [p.weight if p.kind != "creator" else 1.2 for p in candidates]
-        return self.rng.choices(candidates, weights=weights)[0]
-
-    def _creator_live(self, placement: Placement, day: date) -> bool:
-        creator = next(c for c in self.creators if c.note_id == placement.note_id)
-        return creator.published <= day <= creator.published + timedelta(days=20)
-
-    def _touch(self, consumer: Consumer, platform: str, event: str, ts: datetime, placement, click_id=None):
-        self._touch_seq += 1
-        tp = Touchpoint(self._touch_seq, consumer.oneid, platform, event, ts, placement, click_id)
-        consumer.touches.append(tp)
-        return tp
-
-    def _exposures(self, consumer: Consumer, day: date) -> list[Touchpoint]:
-        rng = self.rng
+    def _placements_today(self, day: date) -> list[np.ndarray]:
+        """Per platform: candidate placement indices and their probabilities today."""
         out = []
-        count = _poisson(rng, self.exposure_rate * consumer.activity)
-        base = datetime.combine(day, datetime.min.time())
-        for _ in range(count):
-            platform = rng.choices(list(self.platform_weights), weights=list(self.platform_weights.values()))[0]
-            placement = self._placement_for(platform, day)
-            ts = base + timedelta(seconds=rng.randint(0, 86399 - 3600))
-            out.append(self._touch(consumer, platform, "曝光", ts, placement))
-            if rng.random() < 0.06:
-                out.append(
-                    self._touch(consumer, platform, "互动", ts + timedelta(seconds=rng.randint(5, 120)), placement)
-                )
-            if rng.random() < 0.028:
-                click_ts = ts + timedelta(seconds=rng.randint(5, 300))
-                click_id = f"{platform[:3]}{self._hex(15)}"
-                out.append(self._touch(consumer, platform, "点击", click_ts, placement, click_id))
-                if rng.random() < 0.65:  # the jump lands in the Tmall store
-                    visit = click_ts + timedelta(seconds=rng.randint(3, 60))
-                    out.append(self._touch(consumer, "tmall", "进店", visit, placement, click_id))
-                    if rng.random() < 0.25:
-                        out.append(
-                            self._touch(
-                                consumer,
-                                "tmall",
-                                "加购",
-                                visit + timedelta(seconds=rng.randint(20, 900)),
-                                placement,
-                                click_id,
-                            )
-                        )
-            elif platform != "alimama" and rng.random() < 0.015:  # 回搜: brand search after exposure
-                out.append(
-                    self._touch(consumer, "tmall", "搜索", ts + timedelta(minutes=rng.randint(1, 50)), placement)
-                )
+        for platform in PLATFORMS:
+            live = [
+                p
+                for p in self.placements
+                if p.platform == platform and (p.live_from is None or p.live_from <= day <= p.live_to)
+            ]
+            weights = np.array([p.weight for p in live])
+            out.append((np.array([p.index for p in live], dtype=np.int32), weights / weights.sum()))
         return out
 
-    def _hazard_terms(self, consumer: Consumer, at: datetime) -> list[tuple[Touchpoint, float]]:
-        terms = []
-        for tp in consumer.touches:
-            age = (at - tp.ts).total_seconds() / 86400
-            if age < 0 or age > LOOKBACK_DAYS:
-                continue
-            credited = tp.placement.platform if tp.placement else tp.platform
-            effect, decay = PLATFORM_EFFECT[credited]
-            terms.append((tp, effect * STAGE_WEIGHT[tp.event] * math.exp(-age / decay)))
-        return terms
+    def _touches(self, offset: int, day: date) -> Touches:
+        g = self.np
+        base = offset * 86400
+        counts = g.poisson(self.exposure_rate * self.activity)
+        consumer = np.repeat(np.arange(self.consumers, dtype=np.int64), counts)
+        n = len(consumer)
+        platform = g.choice(len(PLATFORMS), size=n, p=[PLATFORM_SHARE[p] for p in PLATFORMS]).astype(np.uint8)
+        placement = np.empty(n, dtype=np.int32)
+        for code, (candidates, probabilities) in enumerate(self._placements_today(day)):
+            mask = platform == code
+            placement[mask] = g.choice(candidates, size=int(mask.sum()), p=probabilities)
+        ts = base + g.integers(0, 86400 - 3600, size=n)
+        parts = [(consumer, platform, platform, np.full(n, EXPOSE, np.uint8), ts, placement, np.zeros(n, np.uint64))]
+
+        engaged = g.random(n) < 0.06
+        parts.append(
+            (
+                consumer[engaged],
+                platform[engaged],
+                platform[engaged],
+                np.full(int(engaged.sum()), ENGAGE, np.uint8),
+                ts[engaged] + g.integers(5, 121, size=int(engaged.sum())),
+                placement[engaged],
+                np.zeros(int(engaged.sum()), np.uint64),
+            )
+        )
+        clicked = g.random(n) < 0.028
+        k = int(clicked.sum())
+        click_ts = ts[clicked] + g.integers(5, 301, size=k)
+        click_ids = g.integers(1, 2**60, size=k, dtype=np.int64).astype(np.uint64)
+        parts.append(
+            (
+                consumer[clicked],
+                platform[clicked],
+                platform[clicked],
+                np.full(k, CLICK, np.uint8),
+                click_ts,
+                placement[clicked],
+                click_ids,
+            )
+        )
+        visited = g.random(k) < 0.65  # the jump lands in the Tmall store
+        v = int(visited.sum())
+        visit_ts = click_ts[visited] + g.integers(3, 61, size=v)
+        parts.append(
+            (
+                consumer[clicked][visited],
+                np.full(v, TMALL, np.uint8),
+                platform[clicked][visited],
+                np.full(v, VISIT, np.uint8),
+                visit_ts,
+                placement[clicked][visited],
+                click_ids[visited],
+            )
+        )
+        carted = g.random(v) < 0.25
+        c = int(carted.sum())
+        parts.append(
+            (
+                consumer[clicked][visited][carted],
+                np.full(c, TMALL, np.uint8),
+                platform[clicked][visited][carted],
+                np.full(c, CART, np.uint8),
+                visit_ts[carted] + g.integers(20, 901, size=c),
+                placement[clicked][visited][carted],
+                click_ids[visited][carted],
+            )
+        )
+        searched = (~clicked) & (platform != PLATFORMS.index("alimama")) & (g.random(n) < 0.015)  # 回搜
+        s = int(searched.sum())
+        parts.append(
+            (
+                consumer[searched],
+                np.full(s, TMALL, np.uint8),
+                platform[searched],
+                np.full(s, SEARCH, np.uint8),
+                ts[searched] + 60 * g.integers(1, 51, size=s),
+                placement[searched],
+                np.zeros(s, np.uint64),
+            )
+        )
+        columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
+        order = np.lexsort((columns[0], columns[4]))  # by time, then consumer: deterministic
+        return Touches(*(column[order] for column in columns))
 
     def days(self) -> Iterator[Day]:
-        rng = self.rng
+        g = self.np
         for offset in range(self.days_count):
             day = self.start + timedelta(days=offset)
-            cutoff = datetime.combine(day, datetime.min.time()) - timedelta(days=LOOKBACK_DAYS)
-            touchpoints: list[Touchpoint] = []
-            orders: list[Order] = []
-            for consumer in self.consumers:
-                consumer.touches = [t for t in consumer.touches if t.ts >= cutoff]
-                touchpoints.extend(self._exposures(consumer, day))
-                decision = datetime.combine(day, datetime.min.time()) + timedelta(seconds=rng.randint(3600, 86399))
-                terms = self._hazard_terms(consumer, decision)
-                baseline = BASELINE_HAZARD * consumer.activity**0.5 + (REPEAT_BOOST if consumer.orders else 0)
-                hazard = baseline + sum(h for _, h in terms)
-                if rng.random() < 1 - math.exp(-hazard):
-                    orders.append(self._order(consumer, decision, terms, baseline, hazard))
-            touchpoints.sort(key=lambda t: (t.ts, t.seq))
+            base = offset * 86400
+            touches = self._touches(offset, day)
+            decision = base + g.integers(3600, 86400, size=self.consumers)
+            weight = self.effect[touches.credited] * self.stage[touches.event]
+            before = touches.ts < decision[touches.consumer]
+            # hazard stock at each consumer's decision time, per platform
+            at_decision = self.stock * np.exp(-((decision - base) / 86400.0)[:, None] / self.tau[None, :])
+            np.add.at(
+                at_decision,
+                (touches.consumer[before], touches.credited[before]),
+                weight[before]
+                * np.exp(
+                    -(decision[touches.consumer[before]] - touches.ts[before])
+                    / 86400.0
+                    / self.tau[touches.credited[before]]
+                ),
+            )
+            baseline = self.hazard_scale * (
+                BASELINE_HAZARD * np.sqrt(self.activity) + np.where(self.orders_so_far > 0, REPEAT_BOOST, 0.0)
+            )
+            hazard = baseline + at_decision.sum(axis=1)
+            buyers = np.flatnonzero(g.random(self.consumers) < -np.expm1(-hazard))
+            self._update_claim_state(touches, before)
+            if self.history is not None:
+                self._remember(touches, base)
+            orders = [
+                self._order(int(c), base, int(decision[c]), at_decision[c], float(baseline[c]), float(hazard[c]))
+                for c in buyers
+            ]
+            self._update_claim_state(touches, ~before)
+            # day-end stock: decay a full day, add every touch of today decayed to midnight
+            self.stock *= np.exp(-1.0 / self.tau)[None, :]
+            np.add.at(
+                self.stock,
+                (touches.consumer, touches.credited),
+                weight * np.exp(-((base + 86400) - touches.ts) / 86400.0 / self.tau[touches.credited]),
+            )
+            self.orders_so_far[buyers] += 1
             orders.sort(key=lambda o: (o.created_at, o.order_id))
-            yield Day(day, touchpoints, orders)
+            yield Day(day, touches, orders)
 
-    def _order(self, consumer: Consumer, created: datetime, terms, baseline: float, hazard: float) -> Order:
+    def _update_claim_state(self, touches: Touches, mask: np.ndarray) -> None:
+        """Latest touch per consumer and platform, latest xhs note, latest jump click."""
+        consumer, credited, ts, placement = (
+            touches.consumer[mask],
+            touches.credited[mask],
+            touches.ts[mask],
+            touches.placement[mask],
+        )
+        # rows are sorted by time, so assigning in order leaves the latest value
+        self.last_touch[consumer, credited] = ts
+        self.last_placement[consumer, credited] = placement
+        xhs = self.placement_has_xhx[placement]
+        self.note_touch[consumer[xhs]] = ts[xhs]
+        self.note_placement[consumer[xhs]] = placement[xhs]
+        clicks = touches.event[mask] == CLICK
+        self.click_ts[consumer[clicks]] = ts[clicks]
+        self.click_id[consumer[clicks]] = touches.click[mask][clicks]
+        self.click_placement[consumer[clicks]] = placement[clicks]
+
+    def _remember(self, touches: Touches, base: int) -> None:
+        horizon = base - TRUTH_LOOKBACK_DAYS * 86400
+        for c, p, cr, e, t in zip(
+            touches.consumer.tolist(),
+            touches.platform.tolist(),
+            touches.credited.tolist(),
+            touches.event.tolist(),
+            touches.ts.tolist(),
+            strict=True,
+        ):
+            self.history.setdefault(c, []).append((t, p, cr, e))
+        if base % (7 * 86400) == 0:
+            for c, items in self.history.items():
+                self.history[c] = [item for item in items if item[0] >= horizon]
+
+    def _order(self, c: int, base: int, decision: int, stock: np.ndarray, baseline: float, hazard: float) -> Order:
         rng = self.rng
         self._order_seq += 1
-        consumer.orders += 1
-        recent_click = next(
-            (
-                t
-                for t in reversed(consumer.touches)
-                if t.click_id and t.event == "点击" and (created - t.ts) <= timedelta(days=3) and t.ts <= created
-            ),
-            None,
-        )
-        douyin_touch = any(t.platform == "douyin" for t, _ in terms)
+        created = self.at(decision)
+        recent_click = self.click_ts[c] > decision - 3 * 86400
+        click_platform = PLATFORMS[self.placement_platform[self.click_placement[c]]] if recent_click else None
+        douyin_touch = self.last_touch[c, PLATFORMS.index("douyin")] > decision - 7 * 86400
         store = "douyin_shop" if douyin_touch and rng.random() < 0.35 else "tmall"
-        if recent_click is not None and recent_click.platform != "douyin":
+        if click_platform is not None and click_platform != "douyin":
             store = "tmall"
         favour = None
-        if recent_click and recent_click.placement and recent_click.placement.campaign_name:
-            favour = (
-                "美妆" if any(w in recent_click.placement.campaign_name for w in ("精华", "口红", "护肤")) else "运动"
-            )
+        if click_platform is not None:
+            name = self.placements[self.click_placement[c]].campaign_name or ""
+            favour = "美妆" if any(w in name for w in ("精华", "口红", "护肤")) else "运动"
         pool = [p for p in PRODUCTS if favour is None or p[3] == favour]
         lines = [OrderLine(rng.choice(pool), rng.choices([1, 2, 3], weights=[82, 14, 4])[0])]
         if rng.random() < 0.18:
@@ -457,14 +575,19 @@ class World:
         paid_at = created + timedelta(seconds=rng.randint(15, 1500)) if outcome == "paid" else None
         if store == "tmall":
             order_id = f"{4100000000000000000 + self.seed * 10**12 + self._order_seq * 7919}"
-            source = _tmall_source(recent_click, rng)
+            source = (
+                SOURCE_OF[click_platform]
+                if click_platform
+                else rng.choice(["手淘搜索", "淘内免费", "手淘推荐", "直接访问"])
+            )
         else:
             order_id = f"{6900000000000000000 + self.seed * 10**12 + self._order_seq * 7919}"
             source = rng.choice(["直播", "短视频", "商品卡"])
         order = Order(
             store=store,
             order_id=order_id,
-            consumer=consumer,
+            customer=c,
+            identify=self.buyer,
             lines=lines,
             created_at=created,
             paid_at=paid_at,
@@ -477,57 +600,63 @@ class World:
                 else ("抖音支付" if paid_at else None)
             ),
             source=source,
-            click_id=recent_click.click_id if recent_click and store == "tmall" else None,
+            click_id=f"{click_platform[:3]}{int(self.click_id[c]):015x}"
+            if click_platform and store == "tmall"
+            else None,
         )
         if store == "douyin_shop":
             order.creator_nickname = rng.choice(["跑鞋测评阿杰", "护肤研究所", "健身小敏", ""])
             order.traffic_type = source
-        total = hazard if hazard > 0 else 1.0
-        order.baseline_share = baseline / total
-        order.influence = [(tp, tp.placement.platform if tp.placement else tp.platform, h / total) for tp, h in terms]
+        order.baseline_share = baseline / hazard
+        order.channel_shares = {p: float(stock[i]) / hazard for i, p in enumerate(PLATFORMS) if stock[i] > 0}
+        if self.history is not None:
+            order.touch_shares = self._touch_shares(c, decision, hazard)
+        order.claims = self._claims(c, decision)
         if paid_at:
-            order.carrier = rng.choice(["京东物流", "菜鸟"])
-            order.shipped_at = paid_at + timedelta(hours=rng.randint(4, 30))
-            order.signed_at = order.shipped_at + timedelta(hours=rng.randint(20, 96))
-            order.waybill_no = ("JDX" if order.carrier == "京东物流" else "YT") + self._id(12)
-            order.weight_kg = Decimal(str(round(0.3 + 0.4 * sum(line.quantity for line in lines), 2)))
-            order.freight = money(Decimal("6.50") + Decimal("2.00") * max(0, math.ceil(order.weight_kg) - 1))
-            if rng.random() < 0.08:
-                full = rng.random() < 0.7
-                amount = order.paid_amount if full else money(order.paid_amount * Decimal("0.3"))
-                requested = paid_at + timedelta(days=rng.randint(1, 8), seconds=rng.randint(0, 3600))
-                order.refund = Refund(
-                    "RF" + self._id(16),
-                    requested,
-                    requested + timedelta(hours=rng.randint(2, 72)),
-                    amount,
-                    full,
-                    rng.choice(["不想要了", "尺码不合适", "质量问题", "七天无理由"]),
-                )
+            self._fulfil(order, paid_at)
         return order
 
+    def _touch_shares(self, c: int, decision: int, hazard: float) -> list[tuple]:
+        shares = []
+        for t, p, cr, e in self.history.get(c, []):
+            age = (decision - t) / 86400.0
+            if 0 <= age <= TRUTH_LOOKBACK_DAYS:
+                contribution = self.effect[cr] * self.stage[e] * math.exp(-age / self.tau[cr])
+                shares.append((p, e, t, cr, contribution / hazard))
+        return shares
 
-def _tmall_source(click: Touchpoint | None, rng: random.Random) -> str:
-    if click is None:
-        return rng.choice(["手淘搜索", "淘内免费", "手淘推荐", "直接访问"])
-    return {
-        "xiaohongshu": "小红书",
-        "douyin": "抖音",
-        "weibo": "微博",
-        "bilibili": "哔哩哔哩",
-        "zhihu": "知乎",
-        "alimama": "万相台",
-    }[click.platform]
+    def _claims(self, c: int, decision: int) -> list[tuple]:
+        """What each platform will claim for this order: touched within its attribution window."""
+        claims = []
+        for platform, window in (("douyin", 7), ("alimama", 15)):
+            code = PLATFORMS.index(platform)
+            if decision - 86400 * window < self.last_touch[c, code] <= decision:
+                claims.append((platform, self.placements[self.last_placement[c, code]].campaign_id, None, None))
+        if decision - 15 * 86400 < self.note_touch[c] <= decision:
+            note = self.placements[self.note_placement[c]]
+            claims.append(("xiaohongxing", None, note.note_id, note.xiaohongxing_campaign))
+        return claims
 
-
-def _poisson(rng: random.Random, lam: float) -> int:
-    if lam <= 0:
-        return 0
-    threshold, k, product = math.exp(-lam), 0, rng.random()
-    while product > threshold:
-        k += 1
-        product *= rng.random()
-    return k
+    def _fulfil(self, order: Order, paid_at: datetime) -> None:
+        rng = self.rng
+        order.carrier = rng.choice(["京东物流", "菜鸟"])
+        order.shipped_at = paid_at + timedelta(hours=rng.randint(4, 30))
+        order.signed_at = order.shipped_at + timedelta(hours=rng.randint(20, 96))
+        order.waybill_no = ("JDX" if order.carrier == "京东物流" else "YT") + self._id(12)
+        order.weight_kg = Decimal(str(round(0.3 + 0.4 * sum(line.quantity for line in order.lines), 2)))
+        order.freight = money(Decimal("6.50") + Decimal("2.00") * max(0, math.ceil(order.weight_kg) - 1))
+        if rng.random() < 0.08:
+            full = rng.random() < 0.7
+            amount = order.paid_amount if full else money(order.paid_amount * Decimal("0.3"))
+            requested = paid_at + timedelta(days=rng.randint(1, 8), seconds=rng.randint(0, 3600))
+            order.refund = Refund(
+                "RF" + self._id(16),
+                requested,
+                requested + timedelta(hours=rng.randint(2, 72)),
+                amount,
+                full,
+                rng.choice(["不想要了", "尺码不合适", "质量问题", "七天无理由"]),
+            )
 
 
 def status_at(order: Order, as_of: datetime) -> str:
