@@ -8,7 +8,6 @@ Layout: <out>/<platform>/<report>/<file>; the simulation's ground truth goes to
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -93,18 +92,17 @@ class Writer:
         footer: list[str] = (),
         newline: str = "\n",
     ) -> None:
-        buffer = io.StringIO()
-        for line in preamble:
-            buffer.write(line + newline)
-        writer = csv.writer(buffer, lineterminator=newline)
-        writer.writerow(header)
         count = 0
-        for row in rows:
-            writer.writerow(row)
-            count += 1
-        for line in footer:
-            buffer.write(line + newline)
-        self.path(platform, report, name).write_bytes(buffer.getvalue().encode(encoding))
+        with self.path(platform, report, name).open("w", encoding=encoding, newline="") as fh:  # streamed
+            for line in preamble:
+                fh.write(line + newline)
+            writer = csv.writer(fh, lineterminator=newline)
+            writer.writerow(header)
+            for row in rows:
+                writer.writerow(row)
+                count += 1
+            for line in footer:
+                fh.write(line + newline)
         self.rows[f"{platform}__{report}"] += count
 
     def xlsx(
@@ -113,7 +111,8 @@ class Writer:
         import xlsxwriter
 
         path = self.path(platform, report, name)
-        workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
+        # constant_memory streams rows to disk: the benchmark world has a million parcels
+        workbook = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "constant_memory": True})
         workbook.set_properties({"created": datetime(2026, 1, 1)})  # same seed, same bytes
         sheet = workbook.add_worksheet("Sheet1")
         r = 0
@@ -244,18 +243,17 @@ def generate(
     touch_truth: list[list] = []
     true_incremental: dict[str, Decimal] = defaultdict(Decimal)
 
-    touch_path = writer.path("databank", "touchpoints", f"touchpoints_{world.start:%Y%m%d}_{world.end:%Y%m%d}.csv")
     (out / "_truth").mkdir(exist_ok=True)
     # Per paid order: the share of its purchase hazard from the baseline and from each channel (sums to 1).
-    with (
-        touch_path.open("w", encoding="utf-8", newline="") as fh,
-        (out / "_truth" / "order_channel_shares.csv").open("w", encoding="utf-8", newline="") as truth_fh,
-    ):
+    with (out / "_truth" / "order_channel_shares.csv").open("w", encoding="utf-8", newline="") as truth_fh:
         channel_truth = csv.writer(truth_fh, lineterminator="\n")
         channel_truth.writerow(["order_id", "channel", "hazard_share"])
-        fh.write(",".join(TOUCHPOINT_HEADER) + "\n")
         for day in world.days():
-            fh.write(_touchpoint_lines(world, day.touches))
+            # The data bank delivers one file per day: what the nightly run picks up.
+            touch_path = writer.path("databank", "touchpoints", f"touchpoints_{day.day:%Y%m%d}.csv")
+            touch_path.write_text(
+                ",".join(TOUCHPOINT_HEADER) + "\n" + _touchpoint_lines(world, day.touches), encoding="utf-8"
+            )
             _observe_touches(agg, world, day.day, day.touches)
             writer.rows["databank__touchpoints"] += len(day.touches)
             for order in day.orders:
@@ -581,10 +579,12 @@ def _write_tmall(writer: Writer, world: World, orders: list[Order], agg: Aggrega
         "点击ID",
     ]
     # Written by hand: the real export leaves ="…" unquoted, which csv.writer would escape.
-    lines = [",".join(header)]
+    path = writer.path("tmall", "orders", f"订单报表_{span}.csv")
+    fh = path.open("w", encoding="gb18030", newline="")
+    fh.write(",".join(header) + "\r\n")
     for o in tmall:
         c = o.consumer
-        lines.append(
+        fh.write(
             ",".join(
                 [
                     f'="{o.order_id}"',
@@ -607,13 +607,11 @@ def _write_tmall(writer: Writer, world: World, orders: list[Order], agg: Aggrega
                     o.click_id or "",
                 ]
             )
+            + "\r\n"
         )
-    lines.append(
-        ",".join(
-            ["合计", "", "", f"{sum(o.gmv for o in tmall):.2f}", f"{sum(o.paid_amount for o in tmall):.2f}"] + [""] * 13
-        )
-    )
-    writer.path("tmall", "orders", f"订单报表_{span}.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
+    totals = ["合计", "", "", f"{sum(o.gmv for o in tmall):.2f}", f"{sum(o.paid_amount for o in tmall):.2f}"]
+    fh.write(",".join(totals + [""] * 13) + "\r\n")
+    fh.close()
     writer.rows["tmall__orders"] += len(tmall)
 
     writer.csv(
