@@ -152,6 +152,27 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 2 if refused else 0
 
 
+def cmd_scaffold_suite(args: argparse.Namespace) -> int:
+    import json
+
+    from zhongcao.config import EXPECTATIONS_DIR
+    from zhongcao.ingest.contracts import load_contracts
+    from zhongcao.quality import scaffold_suite
+
+    platform, _, report = args.report.partition("/")
+    contract = load_contracts().get((platform, report))
+    if contract is None:
+        print(f"no contract zhongcao/contracts/{platform}/{report}.yaml", file=sys.stderr)
+        return 2
+    target = EXPECTATIONS_DIR / "raw" / f"{contract.table}.json"
+    if target.exists() and not args.force:
+        print(f"{target} exists (use --force to overwrite)", file=sys.stderr)
+        return 2
+    target.write_text(json.dumps(scaffold_suite(contract), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"wrote {target}: add cross-column rules and volume bounds, then commit it")
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     _prepare_environment(args)
     from dagster_project.defs.dbt.resources import prepare_manifest
@@ -217,6 +238,16 @@ def build_parser() -> argparse.ArgumentParser:
     load = sub.add_parser("load", help="only load the landing folder into the warehouse's raw schema")
     common(load)
     load.set_defaults(func=cmd_load)
+
+    scaffold = sub.add_parser(
+        "scaffold-suite",
+        help="write a starting GX suite for a new report's contract",
+        description="Derives expectations/raw/<platform>__<report>.json from the contract (keys, not-null, "
+        "non-negative, accepted values, hashed PII). Review and extend it before committing.",
+    )
+    scaffold.add_argument("report", help="platform/report, e.g. tmall/orders")
+    scaffold.add_argument("--force", action="store_true", help="overwrite an existing suite")
+    scaffold.set_defaults(func=cmd_scaffold_suite)
 
     ui = sub.add_parser("ui", help="open the Dagster UI (asset graph, runs, checks)")
     common(ui)

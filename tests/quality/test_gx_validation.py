@@ -55,3 +55,30 @@ def test_every_committed_suite_loads():
     }
     for suite in suites:
         assert suite.definition()["expectations"], suite.path
+
+
+def test_scaffolded_suite_passes_on_clean_rows_and_fails_on_a_bad_one(tmp_path):
+    from zhongcao.ingest.contracts import load_contracts
+    from zhongcao.quality import scaffold_suite
+
+    contract = load_contracts()[("weibo", "ads")]
+    path = tmp_path / "raw" / "weibo__ads.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(scaffold_suite(contract)))
+    suite = Suite(path=path, layer="raw", table="weibo__ads")
+    frame = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2025-03-26", "2025-03-27"]),
+            "campaign_id": ["1", "1"],
+            "campaign_name": ["a", "a"],
+            "spend": [1.0, 2.0],
+            "impressions": [10, 20],
+            "clicks": [1, 2],
+            "engagements": [0, 1],
+        }
+    )
+    assert validate(frame, suite).passed
+    frame.loc[1, "campaign_id"] = None
+    result = validate(frame, suite)
+    assert not result.passed
+    assert "weibo__ads.campaign_id: expect_column_values_to_not_be_null failed on 1 row(s)" in result.summary()
