@@ -9,6 +9,7 @@
 | ZHONGCAO_QUARANTINE   | $ZHONGCAO_HOME/quarantine              | where refused files are moved           |
 | ZHONGCAO_QUARANTINE_MODE | move (copy when landing is seeds/)  | move or copy refused files there        |
 | ZHONGCAO_PII_KEY      | a demo key (change it in production)   | key of the HMAC that replaces buyer PII |
+| ZHONGCAO_DUCKDB_MEMORY | 4GB                                   | DuckDB memory limit of the loader; spills beyond |
 | DAGSTER_HOME          | $ZHONGCAO_HOME/dagster_home            | Dagster run and event storage           |
 """
 
@@ -34,6 +35,7 @@ class Settings:
     quarantine: Path
     pii_key: bytes
     quarantine_mode: str = "move"
+    duckdb_memory: str = "4GB"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +51,7 @@ class Settings:
             quarantine=Path(os.environ.get("ZHONGCAO_QUARANTINE", home / "quarantine")).resolve(),
             pii_key=os.environ.get("ZHONGCAO_PII_KEY", DEMO_PII_KEY).encode(),
             quarantine_mode=os.environ.get("ZHONGCAO_QUARANTINE_MODE", default_mode),
+            duckdb_memory=os.environ.get("ZHONGCAO_DUCKDB_MEMORY", "4GB"),
         )
 
     def __post_init__(self) -> None:

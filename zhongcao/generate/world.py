@@ -468,8 +468,13 @@ class World:
             )
         )
         columns = [np.concatenate(column) for column in zip(*parts, strict=True)]
-        order = np.lexsort((columns[0], columns[4]))  # by time, then consumer: deterministic
-        return Touches(*(column[order] for column in columns))
+        # by time, then consumer, then the rest: deterministic, and identical events end up adjacent
+        order = np.lexsort((columns[6], columns[5], columns[3], columns[2], columns[1], columns[0], columns[4]))
+        columns = [column[order] for column in columns]
+        # Two identical events in the same second cannot be told apart in any export: keep one.
+        distinct = np.ones(len(order), dtype=bool)
+        distinct[1:] = np.any([column[1:] != column[:-1] for column in columns], axis=0)
+        return Touches(*(column[distinct] for column in columns))
 
     def days(self) -> Iterator[Day]:
         g = self.np

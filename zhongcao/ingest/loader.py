@@ -85,11 +85,18 @@ MACROS = """
 create or replace temp macro zc_unwrap(v) as nullif(nullif(nullif(regexp_replace(v,
     '^[\\s\\x{3000}\\x{a0}]*`?[\\s\\x{3000}\\x{a0}]*(?:="[\\s\\x{3000}]*(.*?)[\\s\\x{3000}]*"|(.*?))[\\s\\x{3000}\\x{a0}]*$',
     '\\1\\2', 's'), ''), '-'), '--');
--- Most cells need no cleaning: test the first and last character before paying for regexes.
+create or replace temp macro zc_trim(v) as trim(v, ' ' || chr(9) || chr(10) || chr(13) || chr(12288) || chr(160));
+create or replace temp macro zc_after_trim(t) as case
+    when left(t, 1) in ('`', '=') then zc_unwrap(t)
+    else nullif(nullif(nullif(t, ''), '-'), '--')
+end;
+-- Most cells need no cleaning, and most of the rest only a trim (Alipay's trailing tabs):
+-- test the first and last character before paying for the regex.
 create or replace temp macro zc_clean(v) as case
     when v in ('', '-', '--') then null
-    when left(v, 1) in (' ', chr(9), '`', '=', chr(12288), chr(160))
-        or right(v, 1) in (' ', chr(9), chr(10), chr(13), chr(12288), chr(160)) then zc_unwrap(v)
+    when left(v, 1) in ('`', '=') then zc_unwrap(v)
+    when left(v, 1) in (' ', chr(9), chr(12288), chr(160))
+        or right(v, 1) in (' ', chr(9), chr(10), chr(13), chr(12288), chr(160)) then zc_after_trim(zc_trim(v))
     else v
 end;
 create or replace temp macro zc_province(v) as
@@ -210,6 +217,9 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(settings.warehouse))
     con.execute("set enable_progress_bar = false")  # logs, not a terminal, read the output
+    # Bounded memory: big files spill to disk instead of growing the process past the budget.
+    con.execute(f"set memory_limit = {_sql_string(settings.duckdb_memory)}")
+    con.execute(f"set temp_directory = {_sql_string(str(settings.home / 'tmp' / 'duckdb'))}")
     con.execute(META_DDL)
     return con
 
