@@ -125,6 +125,14 @@ end;
 """
 
 
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def pii_macro(key: bytes) -> str:
     """HMAC-SHA256 in SQL (hex, first 32 chars): identical to reader.pii_hash for the same key."""
     block = hashlib.sha256(key).digest() if len(key) > 64 else key
@@ -309,7 +317,7 @@ class Loader:
 
         try:
             _check_path(path, landing)
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            digest = _sha256_of(path)
         except FileRefused as refused:
             outcome = FileOutcome(**base, status="refused", reason=refused.reason)
             self._record_refusal(con, outcome, "", stat.st_size, modified_at, now)

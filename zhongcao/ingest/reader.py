@@ -248,8 +248,11 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         region_dir = None  # JSON lines are parsed here, not by DuckDB's CSV reader
     else:
         text, encoding = decode(data, contract, path)
-        rows_iter = _csv_rows(text, path)
+        # The fast path only needs the first lines parsed here; copying a multi-GB text into a
+        # StringIO just to find the header would double the memory of a big export.
+        rows_iter = _csv_rows(text if region_dir is None else _head(text), path)
         ends_with_newline = text.endswith(("\n", "\r"))
+    del data
 
     aliases = contract.alias_index()
     footer_patterns = [re.compile(p) for p in contract.footer_patterns]
@@ -362,15 +365,25 @@ def _footer_regex(contract: Contract) -> re.Pattern:
     return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(starts) + ")")
 
 
-def _without_trailing_blank_lines(region: str) -> str:
-    newline = "\r\n" if "\r\n" in region else "\n"  # DuckDB's strict reader wants one line ending
-    region = region.rstrip("\r\n")
-    while region:
-        cut = region.rfind("\n")
-        if region[cut + 1 :].strip():
-            return region + newline
-        region = region[: max(cut, 0)].rstrip("\r\n")
-    return ""
+def _head(text: str, lines: int = HEADER_SEARCH_ROWS + 2) -> str:
+    end = 0
+    for _ in range(lines):
+        end = text.find("\n", end) + 1
+        if end == 0:
+            return text
+    return text[:end]
+
+
+def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) of the data rows without trailing blank lines, found without copying."""
+    while end > start:
+        while end > start and text[end - 1] in "\r\n":
+            end -= 1
+        line_start = text.rfind("\n", start, end) + 1 or start
+        if text[line_start:end].strip():
+            return start, end
+        end = line_start
+    return start, start
 
 
 def _csv_region(
@@ -394,11 +407,10 @@ def _csv_region(
             data_start = len(text)
             break
     footer = _footer_regex(contract).search(text, data_start)
-    data_end = footer.start() if footer else len(text)
-    region = _without_trailing_blank_lines(text[data_start:data_end])
-    region_lines = region.count("\n") + (1 if region and not region.endswith("\n") else 0)
+    data_start, data_end = _region_bounds(text, data_start, footer.start() if footer else len(text))
+    region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
     width = len(header)
-    if footer is None and region and not text.endswith(("\n", "\r")):
+    if footer is None and region_lines and not text.endswith(("\n", "\r")):
         last = text[text.rfind("\n") + 1 :]
         line = header_line + region_lines
         try:
@@ -409,7 +421,14 @@ def _csv_region(
             raise FileRefused(path, line, f"truncated last row: {len(cells)} of {width} fields and no final newline")
     region_dir.mkdir(parents=True, exist_ok=True)
     region_path = region_dir / f"{uuid.uuid4().hex}.csv"
-    region_path.write_text(region, encoding="utf-8")
+    # DuckDB's strict reader wants one line ending throughout, the last line included.
+    newline = "\r\n" if text.find("\r\n", data_start, data_end) != -1 else "\n"
+    chunk = 1 << 24
+    with region_path.open("w", encoding="utf-8", newline="") as fh:
+        for offset in range(data_start, data_end, chunk):
+            fh.write(text[offset : min(offset + chunk, data_end)])
+        if region_lines:
+            fh.write(newline)
     return ParsedFile(
         path=path,
         encoding=encoding,
