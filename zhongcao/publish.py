@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from zhongcao.config import Settings
+from zhongcao.sqltext import ident, literal
 
 
 @dataclass(frozen=True)
@@ -52,14 +53,6 @@ def published_models(manifest_path: Path) -> list[PublishedModel]:
     return sorted(models, key=lambda m: m.name)
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _fsync(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -78,18 +71,18 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
     try:
         con = duckdb.connect(str(temporary))
         try:
-            con.execute(f"attach {_literal(str(settings.warehouse))} as warehouse (read_only)")
+            con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
             for model in models:
-                source = f"warehouse.{_ident(model.schema)}.{_ident(model.name)}"
-                con.execute(f"create table main.{_ident(model.name)} as select * from {source}")
-                con.execute(f"comment on table main.{_ident(model.name)} is {_literal(model.description)}")
-                existing = {r[0] for r in con.execute(f"describe main.{_ident(model.name)}").fetchall()}
+                source = f"warehouse.{ident(model.schema)}.{ident(model.name)}"
+                con.execute(f"create table main.{ident(model.name)} as select * from {source}")
+                con.execute(f"comment on table main.{ident(model.name)} is {literal(model.description)}")
+                existing = {r[0] for r in con.execute(f"describe main.{ident(model.name)}").fetchall()}
                 for column, description in model.columns.items():
                     if column in existing and description:
                         con.execute(
-                            f"comment on column main.{_ident(model.name)}.{_ident(column)} is {_literal(description)}"
+                            f"comment on column main.{ident(model.name)}.{ident(column)} is {literal(description)}"
                         )
-                tables[model.name] = con.execute(f"select count(*) from main.{_ident(model.name)}").fetchone()[0]
+                tables[model.name] = con.execute(f"select count(*) from main.{ident(model.name)}").fetchone()[0]
             con.execute("detach warehouse")
             con.execute(
                 "create table main._publication as select ? as published_at, ? as run_id, ? as tables",

@@ -2,8 +2,9 @@
 
 Per file, in one transaction (a crash leaves nothing half-loaded):
   byte-identical to a file seen before -> recorded as a duplicate delivery, nothing changes;
-  refused by the reader               -> logged with file, line and reason, copied to quarantine;
-  otherwise values are typed set-wise in SQL, bad values go to `meta.rejects`, good rows
+  refused by the reader               -> logged with file, line and reason, moved to quarantine;
+  otherwise DuckDB parses the rows (an exact Python path takes over where it cannot number
+  them), values are typed set-wise in SQL, bad values go to `meta.rejects`, good rows
   replace the rows of the business dates the file covers (when it is the newest file for
   those dates) and the outcome is written to `meta.load_files`.
 """
@@ -24,6 +25,7 @@ import pandas as pd
 from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Column, Contract, load_contracts
 from zhongcao.ingest.reader import FileRefused, ParsedFile, RowProblem, read_export
+from zhongcao.sqltext import ident, literal
 
 META_DDL = """
 create schema if not exists raw;
@@ -145,18 +147,9 @@ def pii_macro(key: bytes) -> str:
     )
 
 
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    # Contract names are validated snake_case; quoting is a second fence, not the first.
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _typed_expr(col: Column) -> tuple[str, str]:
     """SQL turning the raw text `v` into the column's type, and the reason when it cannot."""
-    v = _ident(col.name)
+    v = ident(col.name)
     if col.type in ("id", "text"):
         return v, ""
     if col.type == "int":
@@ -226,16 +219,16 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(settings.warehouse))
     con.execute("set enable_progress_bar = false")  # logs, not a terminal, read the output
     # Bounded memory: big files spill to disk instead of growing the process past the budget.
-    con.execute(f"set memory_limit = {_sql_string(settings.duckdb_memory)}")
-    con.execute(f"set temp_directory = {_sql_string(str(settings.home / 'tmp' / 'duckdb'))}")
+    con.execute(f"set memory_limit = {literal(settings.duckdb_memory)}")
+    con.execute(f"set temp_directory = {literal(str(settings.home / 'tmp' / 'duckdb'))}")
     con.execute(META_DDL)
     return con
 
 
 def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
-    table = f"raw.{_ident(contract.table)}"
+    table = f"raw.{ident(contract.table)}"
     columns = [(c.stored_name, c.duckdb_type) for c in contract.columns] + list(LINEAGE_COLUMNS)
-    ddl = ", ".join(f"{_ident(n)} {t}" for n, t in columns)
+    ddl = ", ".join(f"{ident(n)} {t}" for n, t in columns)
     con.execute(f"create table if not exists {table} ({ddl})")
     existing = {
         r[0]
@@ -246,8 +239,8 @@ def ensure_raw_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None
     }
     for name, type_ in columns:
         if name not in existing:  # a contract gained a column since the table was created
-            con.execute(f"alter table {table} add column {_ident(name)} {type_}")
-    con.execute(f"comment on table {table} is {_sql_string(contract.description)}")
+            con.execute(f"alter table {table} add column {ident(name)} {type_}")
+    con.execute(f"comment on table {table} is {literal(contract.description)}")
 
 
 def landing_files(landing: Path, contract: Contract) -> list[Path]:
@@ -301,7 +294,7 @@ class Loader:
         con.execute(META_DDL)
         ensure_raw_table(con, contract)
         outcomes = [self.load_file(con, contract, p) for p in landing_files(self.settings.landing, contract)]
-        table_rows = con.execute(f"select count(*) from raw.{_ident(contract.table)}").fetchone()[0]
+        table_rows = con.execute(f"select count(*) from raw.{ident(contract.table)}").fetchone()[0]
         return ReportOutcome(contract, outcomes, table_rows)
 
     def load_file(self, con: duckdb.DuckDBPyConnection, contract: Contract, path: Path) -> FileOutcome:
@@ -467,7 +460,7 @@ class Loader:
         )
         con.register("zc_frame", frame)
         try:
-            casts = ", ".join(f"cast({_ident(c.name)} as varchar) as {_ident(c.name)}" for c in parsed.columns)
+            casts = ", ".join(f"cast({ident(c.name)} as varchar) as {ident(c.name)}" for c in parsed.columns)
             con.execute(f"create or replace temp table zc_incoming as select _line, {casts} from zc_frame")
         finally:
             con.unregister("zc_frame")
@@ -481,14 +474,14 @@ class Loader:
         selects = ["cast(c0 as bigint) as zc_line"] if parsed.numbered else []
         for col in parsed.columns:
             if col.name in parsed.constants:
-                selects.append(f"{_sql_string(parsed.constants[col.name])} as {_ident(col.name)}")
+                selects.append(f"{literal(parsed.constants[col.name])} as {ident(col.name)}")
                 continue
             value = f"zc_clean(c{parsed.positions[col.name] + first})"
             if col.pii == "hash":
                 value = f"zc_pii_hash({value})"
             elif col.pii == "province":
                 value = f"zc_province({value})"
-            selects.append(f"{value} as {_ident(col.name)}")
+            selects.append(f"{value} as {ident(col.name)}")
         # Null padding fills missing fields from the right, so non-null cells form a prefix.
         field_count = " + ".join(f"(c{i} is not null)::int" for i in range(first, slots + first))
         extra = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width + first, slots + first))
@@ -498,13 +491,13 @@ class Loader:
         if parsed.region_lines == 0:
             con.execute(
                 "create or replace temp table zc_incoming as select "
-                + ", ".join(["0 as _line"] + [f"null::varchar as {_ident(c.name)}" for c in parsed.columns])
+                + ", ".join(["0 as _line"] + [f"null::varchar as {ident(c.name)}" for c in parsed.columns])
                 + " where false"
             )
             return True
         columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(slots)) + "}"
         source = (
-            f"read_csv({_sql_string(str(parsed.region))}, header = false, auto_detect = false, "
+            f"read_csv({literal(str(parsed.region))}, header = false, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', nullstr = chr(1), "
             "null_padding = true, strict_mode = true, store_rejects = true, "
             "rejects_table = 'zc_csv_errors', rejects_scan = 'zc_csv_scans')"
@@ -530,7 +523,7 @@ class Loader:
                 )
             else:
                 parsed.row_problems.append(RowProblem(original, None, None, f"unparsable CSV row ({error_type})"))
-        names = ", ".join(_ident(c.name) for c in parsed.columns)
+        names = ", ".join(ident(c.name) for c in parsed.columns)
         if parsed.numbered:
             con.execute(
                 f"create or replace temp table zc_incoming as "
@@ -563,8 +556,8 @@ class Loader:
             if col.type != "id" or col.name in parsed.constants:
                 continue
             damaged = con.execute(
-                f"select _line, {_ident(col.name)} from zc_incoming "
-                f"where regexp_full_match({_ident(col.name)}, '{SCIENTIFIC_ID}') order by _line limit 1"
+                f"select _line, {ident(col.name)} from zc_incoming "
+                f"where regexp_full_match({ident(col.name)}, '{SCIENTIFIC_ID}') order by _line limit 1"
             ).fetchone()
             if damaged:
                 header_name = parsed.header[parsed.positions[col.name]].strip()
@@ -593,15 +586,15 @@ class Loader:
         selects = ["_line"]
         for col in columns:
             expr, _ = _typed_expr(col)
-            selects.append(f"{expr} as {_ident('t_' + col.name)}")
-            selects.append(f"{_ident(col.name)} as {_ident('r_' + col.name)}")
+            selects.append(f"{expr} as {ident('t_' + col.name)}")
+            selects.append(f"{ident(col.name)} as {ident('r_' + col.name)}")
         con.execute(f"create or replace temp table zc_typed as select {', '.join(selects)} from zc_incoming")
 
     def _collect_rejects(self, con, contract: Contract, columns: list[Column], parsed: ParsedFile):
         rejects = [(p.line, p.column, p.raw_value, p.reason) for p in parsed.row_problems]
         checks = []
         for col in columns:
-            typed, raw = _ident("t_" + col.name), _ident("r_" + col.name)
+            typed, raw = ident("t_" + col.name), ident("r_" + col.name)
             _, parse_reason = _typed_expr(col)
             if parse_reason:
                 checks.append((col, f"{raw} is not null and {typed} is null", parse_reason))
@@ -610,13 +603,13 @@ class Loader:
             if col.type in ("int", "money", "decimal", "percent") and not col.signed:
                 checks.append((col, f"{typed} < 0", "negative value in a column that cannot be negative"))
             if col.accepted:
-                allowed = ", ".join(_sql_string(a) for a in col.accepted)
+                allowed = ", ".join(literal(a) for a in col.accepted)
                 checks.append(
                     (col, f"{typed} not in ({allowed})", "not an accepted value (" + "/".join(col.accepted) + ")")
                 )
         if checks:
             union = " union all ".join(
-                f"select _line, {_sql_string(col.name)}, {_ident('r_' + col.name)}, {_sql_string(reason)} "
+                f"select _line, {literal(col.name)}, {ident('r_' + col.name)}, {literal(reason)} "
                 f"from zc_typed where {condition}"
                 for col, condition, reason in checks
             )
@@ -630,8 +623,8 @@ class Loader:
         if bad_lines:
             con.executemany("insert into zc_bad values (?)", [[line] for line in bad_lines])
         typed_cols = [c[0] for c in con.execute("describe zc_typed").fetchall() if c[0].startswith("t_")]
-        grain = ", ".join(_ident("t_" + g) for g in contract.grain)
-        values = ", ".join(_ident(c) for c in typed_cols)
+        grain = ", ".join(ident("t_" + g) for g in contract.grain)
+        values = ", ".join(ident(c) for c in typed_cols)
         con.execute(
             "create or replace temp table zc_candidates as "
             "select * from zc_typed where _line not in (select _line from zc_bad)"
@@ -642,7 +635,7 @@ class Loader:
             f"group by all having count(*) > 1"
         )
         key_match = " and ".join(
-            f"r.{_ident('t_' + g)} is not distinct from c.{_ident('t_' + g)}" for g in contract.grain
+            f"r.{ident('t_' + g)} is not distinct from c.{ident('t_' + g)}" for g in contract.grain
         )
         con.execute(f"""
             create or replace temp table zc_ranked as
@@ -689,12 +682,12 @@ class Loader:
     ) -> tuple[int, int, list[str]]:
         """Replace what the file covers: its business dates (or, for reports without a date,
         its keys) unless a newer file already owns them. Set-based: one statement per step."""
-        table = f"raw.{_ident(contract.table)}"
+        table = f"raw.{ident(contract.table)}"
         key_col = contract.column(contract.business_date)
         by_date = key_col.type in ("date", "timestamp")
 
         def key_of(column: str) -> str:
-            return f"cast({_ident(column)} as date)" if by_date else _ident(column)
+            return f"cast({ident(column)} as date)" if by_date else ident(column)
 
         row_key, table_key = key_of("t_" + key_col.name), key_of(key_col.stored_name)
         con.execute(f"create or replace temp table zc_keys as select distinct {row_key} as k from zc_good")
@@ -725,8 +718,8 @@ class Loader:
             f"delete from {table} where {table_key} in (select k from zc_keys) "
             f"and {table_key} not in (select k from zc_older)"
         )
-        targets = ", ".join(_ident(c.stored_name) for c in columns)
-        sources = ", ".join(_ident("t_" + c.name) for c in columns)
+        targets = ", ".join(ident(c.stored_name) for c in columns)
+        sources = ", ".join(ident("t_" + c.name) for c in columns)
         con.execute(
             f"insert into {table} ({targets}, _source_file, _file_sha256, _row_number, _loaded_at) "
             f"select {sources}, ?, ?, _line, ? from zc_good where {row_key} not in (select k from zc_older)",

@@ -7,6 +7,7 @@ import duckdb
 
 from zhongcao.config import Settings
 from zhongcao.quality import Suite, SuiteResult, discover_suites, validate
+from zhongcao.sqltext import ident
 
 QUALITY_DDL = """
 create schema if not exists meta;
@@ -35,7 +36,7 @@ def suite_asset_key(suite: Suite) -> dg.AssetKey:
 def run_suite(settings: Settings, suite: Suite, run_id: str) -> SuiteResult:
     con = duckdb.connect(str(settings.warehouse))
     try:
-        frame = con.execute(f'select * from "{suite.layer}"."{suite.table}"').df()
+        frame = con.execute(f"select * from {ident(suite.layer)}.{ident(suite.table)}").df()
         result = validate(frame, suite)
         con.execute(QUALITY_DDL)
         con.execute(
