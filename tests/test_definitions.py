@@ -34,8 +34,7 @@ def test_asset_keys_snapshot():
         [
             "marts/mart_funnel_daily",
             "publish",
-            "staging/stg_tmall__orders",
-            "staging/stg_xiaohongshu__juguang_ads",
+            *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
             *RAW_REPORTS,
         ]
     )

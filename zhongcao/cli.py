@@ -71,8 +71,15 @@ def summarise(result, settings: Settings) -> str:
         )
         if value["files_refused"]:
             lines.append("      " + value["refusals"].replace("\n", "\n      "))
-    models = [k for k in materialised if k.split("/")[0] in ("staging", "intermediate", "marts")]
-    lines.append(f"dbt models built: {len(models)} ({', '.join(sorted(models))})")
+    layers = {
+        layer: sorted(k.split("/", 1)[1] for k in materialised if k.split("/")[0] == layer)
+        for layer in ("staging", "intermediate", "marts")
+    }
+    lines.append(
+        f"dbt models built: {sum(len(v) for v in layers.values())} ("
+        + "; ".join(f"{layer}: {len(names)}" for layer, names in layers.items() if names)
+        + f"; marts: {', '.join(layers['marts']) or 'none'})"
+    )
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
     warned = [e for e in evaluations if not e.passed and e.severity == AssetCheckSeverity.WARN]
