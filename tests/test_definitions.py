@@ -32,6 +32,9 @@ def test_asset_keys_snapshot():
     keys = sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())
     assert keys == sorted(
         [
+            "intermediate/int_identity__click_links",
+            "marts/dim_person_identifiers",
+            "marts/fct_touchpoints",
             "marts/mart_funnel_daily",
             "publish",
             *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
@@ -49,12 +52,16 @@ def test_gx_checks_are_blocking_and_cover_raw_and_marts():
     assert {name: spec.asset_key.to_user_string() for name, spec in gx.items()} == {
         **{f"gx_{key.replace('/', '__')}": key for key in RAW_REPORTS},
         "gx_mart_funnel_daily": "marts/mart_funnel_daily",
+        "gx_fct_touchpoints": "marts/fct_touchpoints",
+        "gx_dim_person_identifiers": "marts/dim_person_identifiers",
     }
     assert all(spec.blocking for spec in gx.values())
 
 
 def test_publish_depends_on_every_mart_and_dbt_sources_join_raw_loads():
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey("publish")).parent_keys == {dg.AssetKey(["marts", "mart_funnel_daily"])}
+    assert graph.get(dg.AssetKey("publish")).parent_keys == {
+        dg.AssetKey(["marts", name]) for name in ("mart_funnel_daily", "fct_touchpoints", "dim_person_identifiers")
+    }
     assert dg.AssetKey(["tmall", "orders"]) in graph.get(dg.AssetKey(["staging", "stg_tmall__orders"])).parent_keys
     assert defs.resolve_job_def("main") is not None

@@ -78,7 +78,7 @@ def summarise(result, settings: Settings) -> str:
     lines.append(
         f"dbt models built: {sum(len(v) for v in layers.values())} ("
         + "; ".join(f"{layer}: {len(names)}" for layer, names in layers.items() if names)
-        + f"; marts: {', '.join(layers['marts']) or 'none'})"
+        + f" — {', '.join(layers['marts']) or 'no marts'})"
     )
     evaluations = result.get_asset_check_evaluations()
     failed = [e for e in evaluations if not e.passed and e.severity != AssetCheckSeverity.WARN]
@@ -99,7 +99,7 @@ def summarise(result, settings: Settings) -> str:
         lines.append(f"Published BI database: {settings.published}")
         for table, rows in tables.items():
             lines.append(f"  {table}: {rows} rows")
-        first = next(iter(tables))
+        first = "mart_funnel_daily" if "mart_funnel_daily" in tables else next(iter(tables))
         lines.append("Connect (read-only, safe while the nightly run publishes):")
         lines.append(
             f"  python -c \"import duckdb; print(duckdb.connect('{settings.published}', "

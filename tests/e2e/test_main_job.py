@@ -50,6 +50,36 @@ def expected_from_raw_files(landing: Path) -> dict[date, dict[str, Decimal | int
     return days
 
 
+def expected_identity(landing: Path) -> dict[str, int]:
+    """Link rules recomputed from the export files: which Tmall buyers the data bank knows."""
+    oneids, click_owner = set(), defaultdict(set)
+    for path in (landing / "databank" / "touchpoints").glob("*.csv"):
+        for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))):
+            oneids.add(row["oneid"])
+            if row["event"] == "点击" and row["click_id"]:
+                click_owner[row["click_id"]].add(row["oneid"])
+    orders_file = next((landing / "tmall" / "orders").glob("*.csv"))
+    buyers = defaultdict(set)
+    for row in csv.DictReader(io.StringIO(codecs.decode(orders_file.read_bytes(), "gb18030"))):
+        if row["订单编号"] == "合计":
+            continue
+        buyers[row["买家ID"]]
+        if row["点击ID"] and len(click_owner.get(row["点击ID"], ())) == 1:
+            buyers[row["买家ID"]] |= click_owner[row["点击ID"]]
+    rules = defaultdict(int)
+    for buyer, linked in buyers.items():
+        if buyer in oneids:
+            rules["buyer_id_is_oneid"] += 1
+        elif len(linked) == 1:
+            rules["click_id"] += 1
+        elif len(linked) > 1:
+            rules["conflicting_click_ids"] += 1
+        else:
+            rules["unlinked_buyer"] += 1
+    rules["databank_oneid"] = len(oneids)
+    return dict(rules)
+
+
 def published_rows(path: Path) -> dict[date, dict]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -83,7 +113,7 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
     evaluations = result.get_asset_check_evaluations()
     gx = {e.check_name for e in evaluations if e.check_name.startswith("gx_")}
     assert gx == {f"gx_{suite.table}" for suite in discover_suites()}
-    assert len(gx) == 21
+    assert len(gx) == 23  # 20 raw reports and 3 marts
     blocking = [e.check_name for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.WARN]
     assert blocking == []
     assert not list(settings.published.parent.glob(".*tmp*")), "no temporary file left beside the BI file"
@@ -95,6 +125,14 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
         assert f"rows: {rows} loaded, 0 rejected" in line
     assert f"mart_funnel_daily: {len(published)} rows" in summary
     assert f"duckdb.connect('{settings.published}', read_only=True)" in summary
+
+    con = duckdb.connect(str(settings.published), read_only=True)
+    rules = dict(con.execute("select link_rule, count(*) from dim_person_identifiers group by 1").fetchall())
+    touchpoints = con.execute("select count(*), count(distinct touchpoint_key) from fct_touchpoints").fetchone()
+    con.close()
+    assert rules == expected_identity(settings.landing)
+    assert rules["click_id"] > 0 and rules["unlinked_buyer"] > 0
+    assert touchpoints == (generated_rows["databank__touchpoints"],) * 2
 
     # A second run over the same landing folder is a no-op for the raw tables.
     again = run_main_job(settings, quiet=True)

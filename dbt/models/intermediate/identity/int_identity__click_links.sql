@@ -1,0 +1,36 @@
+-- One row per Tmall buyer id and data-bank oneid joined by a jump-link click id: the click
+-- (点击) in the data bank and the order carrying the same click_id in Tmall's order report.
+with clicks as (
+    select distinct
+        click_id,
+        oneid
+    from {{ ref('stg_databank__touchpoints') }}
+    where event_stage = 'click' and click_id is not null
+),
+
+orders as (
+    select distinct
+        click_id,
+        buyer_oneid
+    from {{ ref('stg_tmall__orders') }}
+    where click_id is not null
+),
+
+-- A click id seen on orders of two buyers (or clicks of two oneids) cannot say who clicked.
+ambiguous_clicks as (
+    select click_id from orders group by click_id having count(distinct buyer_oneid) > 1
+    union
+    select click_id from clicks group by click_id having count(distinct oneid) > 1
+),
+
+final as (
+    select
+        orders.buyer_oneid,
+        clicks.oneid,
+        orders.click_id,
+        orders.click_id in (select ambiguous_clicks.click_id from ambiguous_clicks) as is_ambiguous_click
+    from orders
+    inner join clicks on orders.click_id = clicks.click_id
+)
+
+select * from final

@@ -1,0 +1,51 @@
+with touches as (
+    select * from {{ ref('stg_databank__touchpoints') }}
+),
+
+people as (
+    select
+        identifier as oneid,
+        person_key
+    from {{ ref('dim_person_identifiers') }}
+    where identifier_type = 'databank_oneid'
+),
+
+-- In-store events (进店, 加购) arrive through a jump link: the click with the same click id
+-- says which seeding platform brought the consumer.
+click_channels as (
+    select
+        click_id,
+        min(platform) as channel
+    from touches
+    where event_stage = 'click' and click_id is not null
+    group by click_id
+),
+
+final as (
+    select
+        md5(concat_ws(
+            '|', touches.oneid, touches.platform, touches.event, cast(touches.ts as varchar),
+            coalesce(touches.campaign_id, ''), coalesce(touches.note_id, ''), coalesce(touches.click_id, '')
+        )) as touchpoint_key,
+        people.person_key,
+        touches.oneid,
+        touches.platform as event_platform,
+        case
+            when touches.platform <> 'tmall' then touches.platform
+            when touches.event_stage = 'search' then 'tmall_search'
+            else coalesce(click_channels.channel, 'tmall')
+        end as channel,
+        touches.event_stage,
+        touches.event as event_cn,
+        touches.campaign_id,
+        touches.note_id,
+        touches.creator_id,
+        touches.click_id,
+        touches.ts as event_at,
+        touches.ts_date as event_date
+    from touches
+    left join people on touches.oneid = people.oneid
+    left join click_channels on touches.click_id = click_channels.click_id
+)
+
+select * from final
