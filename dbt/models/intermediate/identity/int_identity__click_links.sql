@@ -18,9 +18,13 @@ orders as (
 
 -- A click id seen on orders of two buyers (or clicks of two oneids) cannot say who clicked.
 ambiguous_clicks as (
-    select click_id from orders group by click_id having count(distinct buyer_oneid) > 1
+    select click_id from orders
+    group by click_id
+    having count(distinct buyer_oneid) > 1
     union
-    select click_id from clicks group by click_id having count(distinct oneid) > 1
+    select click_id from clicks
+    group by click_id
+    having count(distinct oneid) > 1
 ),
 
 final as (
