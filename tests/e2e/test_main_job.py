@@ -59,20 +59,31 @@ def expected_identity(landing: Path) -> dict[str, int]:
             if row["event"] == "点击" and row["click_id"]:
                 click_owner[row["click_id"]].add(row["oneid"])
     orders_file = next((landing / "tmall" / "orders").glob("*.csv"))
-    buyers = defaultdict(set)
-    for row in csv.DictReader(io.StringIO(codecs.decode(orders_file.read_bytes(), "gb18030"))):
-        if row["订单编号"] == "合计":
-            continue
-        buyers[row["买家ID"]]
-        if row["点击ID"] and len(click_owner.get(row["点击ID"], ())) == 1:
-            buyers[row["买家ID"]] |= click_owner[row["点击ID"]]
+    orders = [
+        row
+        for row in csv.DictReader(io.StringIO(codecs.decode(orders_file.read_bytes(), "gb18030")))
+        if row["订单编号"] != "合计"
+    ]
+    buyers_of_click = defaultdict(set)
+    for row in orders:
+        if row["点击ID"]:
+            buyers_of_click[row["点击ID"]].add(row["买家ID"])
+    linked, ambiguous = defaultdict(set), defaultdict(bool)
+    for row in orders:
+        click, buyer = row["点击ID"], row["买家ID"]
+        linked[buyer]
+        if click in click_owner:
+            if len(click_owner[click]) > 1 or len(buyers_of_click[click]) > 1:
+                ambiguous[buyer] = True
+            else:
+                linked[buyer] |= click_owner[click]
     rules = defaultdict(int)
-    for buyer, linked in buyers.items():
+    for buyer, oneids_of_buyer in linked.items():
         if buyer in oneids:
             rules["buyer_id_is_oneid"] += 1
-        elif len(linked) == 1:
+        elif len(oneids_of_buyer) == 1 and not ambiguous[buyer]:
             rules["click_id"] += 1
-        elif len(linked) > 1:
+        elif len(oneids_of_buyer) > 1 or ambiguous[buyer]:
             rules["conflicting_click_ids"] += 1
         else:
             rules["unlinked_buyer"] += 1
@@ -209,3 +220,45 @@ def test_seed_totals_match_generator_manifest():
     assert sum(d.get("ad_spend", 0) for d in expected.values()) == Decimal(
         manifest["totals"]["xiaohongshu__juguang_ads.spend"]
     )
+
+
+def test_a_click_id_claimed_by_two_buyers_is_flagged_not_merged(seeded_workspace):
+    settings = seeded_workspace
+    orders_file = next((settings.landing / "tmall" / "orders").glob("*.csv"))
+    text = codecs.decode(orders_file.read_bytes(), "gb18030")
+    lines = text.split("\r\n")
+    header = lines[0].split(",")
+    buyer_col, click_col = header.index("买家ID"), header.index("点击ID")
+    oneids = set()
+    for path in (settings.landing / "databank" / "touchpoints").glob("*.csv"):
+        oneids |= {row["oneid"] for row in csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))}
+    # an order whose buyer the data bank only knows through the click id
+    victim = next(
+        line.split(",")
+        for line in lines[1:]
+        if line
+        and not line.startswith("合计")
+        and line.split(",")[click_col]
+        and line.split(",")[buyer_col] not in oneids
+    )
+    stranger = list(victim)
+    stranger[0] = '="4199999999999999999"'
+    stranger[buyer_col] = "00000000deadbeef"
+    lines.insert(1, ",".join(stranger))
+    orders_file.write_bytes("\r\n".join(lines).encode("gb18030"))
+
+    assert run_main_job(settings, quiet=True).success
+    con = duckdb.connect(str(settings.published), read_only=True)
+    rows = con.execute(
+        "select identifier, person_key, link_rule, is_conflict from dim_person_identifiers "
+        "where identifier in (?, ?) order by identifier",
+        [victim[buyer_col], "00000000deadbeef"],
+    ).fetchall()
+    con.close()
+    assert rows == sorted(
+        [
+            (victim[buyer_col], f"tmall:{victim[buyer_col]}", "conflicting_click_ids", True),
+            ("00000000deadbeef", "tmall:00000000deadbeef", "conflicting_click_ids", True),
+        ]
+    )
+    assert expected_identity(settings.landing)["conflicting_click_ids"] == 2

@@ -12,16 +12,16 @@ click_links as (
     select * from {{ ref('int_identity__click_links') }}
 ),
 
--- A buyer id reachable through unambiguous clicks of exactly one oneid links to it; a buyer
--- whose clicks lead to several oneids is a conflict and stays on its own.
+-- A buyer reachable through clicks of exactly one oneid links to it. A buyer with an
+-- ambiguous click id (shared with another buyer) or clicks of several oneids is a conflict:
+-- flagged and left on its own, never merged.
 buyer_click_targets as (
     select
         buyer_oneid,
-        count(distinct oneid) as oneids,
-        min(oneid) as oneid,
-        count(*) as click_evidence
+        count(distinct oneid) filter (where not is_ambiguous_click) as oneids,
+        min(oneid) filter (where not is_ambiguous_click) as oneid,
+        bool_or(is_ambiguous_click) as has_ambiguous_click
     from click_links
-    where not is_ambiguous_click
     group by buyer_oneid
 ),
 
@@ -41,16 +41,17 @@ buyer_rows as (
         buyers.buyer_oneid as identifier,
         case
             when databank.oneid is not null then databank.oneid
-            when targets.oneids = 1 then targets.oneid
+            when targets.oneids = 1 and not targets.has_ambiguous_click then targets.oneid
             else 'tmall:' || buyers.buyer_oneid
         end as person_key,
         case
             when databank.oneid is not null then 'buyer_id_is_oneid'
-            when targets.oneids = 1 then 'click_id'
-            when targets.oneids > 1 then 'conflicting_click_ids'
+            when targets.oneids = 1 and not targets.has_ambiguous_click then 'click_id'
+            when targets.oneids > 1 or targets.has_ambiguous_click then 'conflicting_click_ids'
             else 'unlinked_buyer'
         end as link_rule,
-        coalesce(databank.oneid is null and targets.oneids > 1, false) as is_conflict
+        coalesce(databank.oneid is null and (targets.oneids > 1 or targets.has_ambiguous_click), false)
+            as is_conflict
     from buyers
     left join databank on buyers.buyer_oneid = databank.oneid
     left join buyer_click_targets as targets on buyers.buyer_oneid = targets.buyer_oneid
