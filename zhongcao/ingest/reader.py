@@ -277,36 +277,31 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         drift = [d for d in drift if not d.startswith(f"optional column {contract.preamble_date} ")]
     present = [c for c in contract.columns if c.name in positions or c.name in constants]
     width = len(header)
-    if region_dir is not None and suffix == "xlsx":
-        return _numbered_region(
-            path,
-            contract,
-            rows_iter,
-            encoding,
-            header,
-            header_line,
-            preamble,
-            present,
-            positions,
-            constants,
-            drift,
-            region_dir,
-        )
     if region_dir is not None:
-        return _csv_region(
-            path,
-            contract,
-            text,
-            encoding,
-            header,
-            header_line,
-            preamble,
-            present,
-            positions,
-            constants,
-            drift,
-            region_dir,
+        framed = ParsedFile(
+            path=path,
+            encoding=encoding,
+            header_line=header_line,
+            preamble=preamble,
+            columns=present,
+            rows=[],
+            drift=drift,
+            width=width,
+            positions=positions,
+            header=header,
+            constants=constants,
         )
+        region_dir.mkdir(parents=True, exist_ok=True)
+        framed.region = region_dir / f"{uuid.uuid4().hex}.csv"
+        try:
+            if suffix == "xlsx":
+                _write_numbered_region(framed, contract, rows_iter)
+            else:
+                _write_csv_region(framed, contract, text)
+        except BaseException:
+            framed.region.unlink(missing_ok=True)
+            raise
+        return framed
     pii_columns = {c.name: c for c in present if c.pii}
 
     rows: list[tuple[int, list[str | None]]] = []
@@ -386,86 +381,44 @@ def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, start
 
 
-def _csv_region(
-    path,
-    contract,
-    text,
-    encoding,
-    header,
-    header_line,
-    preamble,
-    present,
-    positions,
-    constants,
-    drift,
-    region_dir: Path,
-) -> ParsedFile:
+def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None:
+    """The CSV's data rows, as they are, for DuckDB's reader (rows numbered by position)."""
     data_start = 0
-    for _ in range(header_line):
+    for _ in range(framed.header_line):
         data_start = text.find("\n", data_start) + 1
         if data_start == 0:  # the header is the last line
             data_start = len(text)
             break
     footer = _footer_regex(contract).search(text, data_start)
     data_start, data_end = _region_bounds(text, data_start, footer.start() if footer else len(text))
-    region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
-    width = len(header)
-    if footer is None and region_lines and not text.endswith(("\n", "\r")):
+    framed.region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
+    if footer is None and framed.region_lines and not text.endswith(("\n", "\r")):
         last = text[text.rfind("\n") + 1 :]
-        line = header_line + region_lines
+        line = framed.header_line + framed.region_lines
         try:
             cells = next(csv.reader([last], strict=True))
         except (csv.Error, StopIteration) as exc:
-            raise FileRefused(path, line, f"truncated last row (open quote at end of file: {exc})") from exc
-        if len(cells) < width:
-            raise FileRefused(path, line, f"truncated last row: {len(cells)} of {width} fields and no final newline")
-    region_dir.mkdir(parents=True, exist_ok=True)
-    region_path = region_dir / f"{uuid.uuid4().hex}.csv"
+            raise FileRefused(framed.path, line, f"truncated last row (open quote at end of file: {exc})") from exc
+        if len(cells) < framed.width:
+            raise FileRefused(
+                framed.path, line, f"truncated last row: {len(cells)} of {framed.width} fields and no final newline"
+            )
     # DuckDB's strict reader wants one line ending throughout, the last line included.
     newline = "\r\n" if text.find("\r\n", data_start, data_end) != -1 else "\n"
     chunk = 1 << 24
-    with region_path.open("w", encoding="utf-8", newline="") as fh:
+    with framed.region.open("w", encoding="utf-8", newline="") as fh:
         for offset in range(data_start, data_end, chunk):
             fh.write(text[offset : min(offset + chunk, data_end)])
-        if region_lines:
+        if framed.region_lines:
             fh.write(newline)
-    return ParsedFile(
-        path=path,
-        encoding=encoding,
-        header_line=header_line,
-        preamble=preamble,
-        columns=present,
-        rows=[],
-        drift=drift,
-        region=region_path,
-        region_lines=region_lines,
-        width=width,
-        positions=positions,
-        header=header,
-        constants=constants,
-    )
 
 
-def _numbered_region(
-    path,
-    contract,
-    rows_iter,
-    encoding,
-    header,
-    header_line,
-    preamble,
-    present,
-    positions,
-    constants,
-    drift,
-    region_dir: Path,
-) -> ParsedFile:
+def _write_numbered_region(framed: ParsedFile, contract: Contract, rows_iter) -> None:
     """Spreadsheet rows for DuckDB as CSV, each prefixed with its sheet row number."""
     footer_patterns = [re.compile(p) for p in contract.footer_patterns]
-    region_dir.mkdir(parents=True, exist_ok=True)
-    region_path = region_dir / f"{uuid.uuid4().hex}.csv"
-    written, width = 0, len(header)
-    with region_path.open("w", encoding="utf-8", newline="") as fh:
+    width = framed.width
+    written = 0
+    with framed.region.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         for line, cells in rows_iter:
             if not any(cells):
@@ -478,22 +431,8 @@ def _numbered_region(
                 cells = cells + [""] * (width - len(cells))
             writer.writerow([line, *cells])
             written += 1
-    return ParsedFile(
-        path=path,
-        encoding=encoding,
-        header_line=header_line,
-        preamble=preamble,
-        columns=present,
-        rows=[],
-        drift=drift,
-        region=region_path,
-        region_lines=written,
-        width=len(header),
-        positions=positions,
-        header=header,
-        constants=constants,
-        numbered=True,
-    )
+    framed.region_lines = written
+    framed.numbered = True
 
 
 def _preamble_day(path: Path, preamble: list[str]) -> str:
