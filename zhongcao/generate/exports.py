@@ -27,6 +27,7 @@ from zhongcao.generate.world import (
     POINTS_RATE,
     PRODUCTS,
     SEARCH,
+    SOURCE_OF,
     TMALL,
     VISIT,
     Order,
@@ -37,14 +38,6 @@ from zhongcao.generate.world import (
 )
 
 FEE_PLACES = Decimal("0.00001")
-PLATFORM_SOURCE = {
-    "xiaohongshu": "小红书",
-    "douyin": "抖音",
-    "weibo": "微博",
-    "bilibili": "哔哩哔哩",
-    "zhihu": "知乎",
-    "alimama": "万相台",
-}
 
 
 def _ts(value: datetime | None) -> str:
@@ -182,7 +175,7 @@ def _observe_touches(agg: Aggregates, world: World, day: date, t: Touches) -> No
         pairs = np.unique(source[mask] * world.consumers + t.consumer[mask])
         codes, counts = np.unique(pairs // world.consumers, return_counts=True)
         for code, count in zip(codes.tolist(), counts.tolist(), strict=True):
-            name = "手淘搜索" if code == len(PLATFORMS) else PLATFORM_SOURCE[PLATFORMS[code]]
+            name = "手淘搜索" if code == len(PLATFORMS) else SOURCE_OF[PLATFORMS[code]]
             agg.visits[(day, name)][metric] += count
 
 

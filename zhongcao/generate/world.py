@@ -91,15 +91,15 @@ class Placement:
     index: int
     platform: str
     kind: str  # ad | organic | creator
-    campaign_id: str | None
-    campaign_name: str | None
-    unit_id: str | None
-    creative_id: str | None
-    note_id: str | None
-    creator_id: str | None
     weight: float  # share of the platform's exposures
-    cpc: Decimal  # cost per click of the ad (0 for organic)
-    cpm: Decimal  # cost per thousand exposures on top (0 for organic)
+    campaign_id: str | None = None
+    campaign_name: str | None = None
+    unit_id: str | None = None
+    creative_id: str | None = None
+    note_id: str | None = None
+    creator_id: str | None = None
+    cpc: Decimal = Decimal("0")  # cost per click of the ad (0 for organic)
+    cpm: Decimal = Decimal("0")  # cost per thousand exposures on top (0 for organic)
     placement: str = "信息流"
     xiaohongxing_campaign: str | None = None
     live_from: date | None = None  # creator notes are seen from publication for 20 days
@@ -296,15 +296,8 @@ class World:
             self._add(
                 platform="xiaohongshu",
                 kind="organic",
-                campaign_id=None,
-                campaign_name=None,
-                unit_id=None,
-                creative_id=None,
                 note_id="6" + self._hex(23),
-                creator_id=None,
                 weight=rng.uniform(0.3, 0.9),
-                cpc=Decimal("0"),
-                cpm=Decimal("0"),
                 xiaohongxing_campaign=xhx[0],
             )
         for platform, names, cpc_range in (
@@ -320,10 +313,6 @@ class World:
                     kind="ad",
                     campaign_id=self._id(16 if platform == "douyin" else 10),
                     campaign_name=name,
-                    unit_id=None,
-                    creative_id=None,
-                    note_id=None,
-                    creator_id=None,
                     weight=rng.uniform(0.5, 1.5),
                     cpc=money(rng.uniform(*cpc_range)),
                     cpm=money(rng.uniform(5, 25)),
@@ -344,15 +333,9 @@ class World:
             self._add(
                 platform="xiaohongshu",
                 kind="creator",
-                campaign_id=None,
-                campaign_name=None,
-                unit_id=None,
-                creative_id=None,
                 note_id=creator.note_id,
                 creator_id=creator.creator_id,
                 weight=1.2,
-                cpc=Decimal("0"),
-                cpm=Decimal("0"),
                 xiaohongxing_campaign="XHX-CREATOR",
                 live_from=published,
                 live_to=published + timedelta(days=20),
