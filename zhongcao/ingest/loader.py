@@ -625,15 +625,23 @@ class Loader:
         typed_cols = [c[0] for c in con.execute("describe zc_typed").fetchall() if c[0].startswith("t_")]
         grain = ", ".join(ident("t_" + g) for g in contract.grain)
         values = ", ".join(ident(c) for c in typed_cols)
-        con.execute(
-            "create or replace temp table zc_candidates as "
-            "select * from zc_typed where _line not in (select _line from zc_bad)"
-        )
+        if bad_lines:
+            con.execute(
+                "create or replace temp table zc_candidates as "
+                "select * from zc_typed where _line not in (select _line from zc_bad)"
+            )
+        else:  # the common case: no copy of a table that can hold millions of rows
+            con.execute("alter table zc_typed rename to zc_candidates")
         # Repeated grain keys are rare: find them with one aggregate and rank only their rows.
         con.execute(
             f"create or replace temp table zc_repeated as select {grain} from zc_candidates "
             f"group by all having count(*) > 1"
         )
+        if con.execute("select count(*) from zc_repeated").fetchone()[0] == 0:
+            con.execute("alter table zc_candidates rename to zc_good")
+            for table in ("zc_repeated", "zc_bad"):
+                con.execute(f"drop table {table}")
+            return 0
         key_match = " and ".join(
             f"r.{ident('t_' + g)} is not distinct from c.{ident('t_' + g)}" for g in contract.grain
         )
