@@ -360,6 +360,25 @@ def _footer_regex(contract: Contract) -> re.Pattern:
     return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(starts) + ")")
 
 
+def _find_footer(contract: Contract, text: str, start: int) -> int | None:
+    """Offset of the first footer line at or after `start`, or None.
+
+    A multi-line regex over a large export is slow. A footer line must contain one of its
+    marker words, so let str.find (C speed) skip to the first occurrence of any of them and
+    start the regex from that line: the answer is the regex's own, found sooner."""
+    regex = _footer_regex(contract)
+    words = ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
+    if any(re.escape(word) != word for word in words if word != "#"):
+        first = start  # a real regex pattern: no literal shortcut
+    else:
+        hits = [position for word in words if (position := text.find(word, start)) != -1]
+        if not hits:
+            return None
+        first = max(text.rfind("\n", start, min(hits)) + 1, start)
+    match = regex.search(text, first)
+    return match.start() if match else None
+
+
 def _head(text: str, lines: int = HEADER_SEARCH_ROWS + 2) -> str:
     end = 0
     for _ in range(lines):
@@ -389,8 +408,8 @@ def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None
         if data_start == 0:  # the header is the last line
             data_start = len(text)
             break
-    footer = _footer_regex(contract).search(text, data_start)
-    data_start, data_end = _region_bounds(text, data_start, footer.start() if footer else len(text))
+    footer = _find_footer(contract, text, data_start)
+    data_start, data_end = _region_bounds(text, data_start, len(text) if footer is None else footer)
     framed.region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
     if footer is None and framed.region_lines and not text.endswith(("\n", "\r")):
         last = text[text.rfind("\n") + 1 :]
@@ -404,7 +423,8 @@ def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None
                 framed.path, line, f"truncated last row: {len(cells)} of {framed.width} fields and no final newline"
             )
     # DuckDB's strict reader wants one line ending throughout, the last line included.
-    newline = "\r\n" if text.find("\r\n", data_start, data_end) != -1 else "\n"
+    first_end = text.find("\n", data_start, data_end)
+    newline = "\r\n" if first_end > data_start and text[first_end - 1] == "\r" else "\n"
     chunk = 1 << 24
     with framed.region.open("w", encoding="utf-8", newline="") as fh:
         for offset in range(data_start, data_end, chunk):
