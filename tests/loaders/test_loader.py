@@ -451,3 +451,23 @@ def test_large_csv_takes_the_duckdb_path_with_exact_lines(workspace, monkeypatch
     assert query(workspace, "select min(_row_number), max(_row_number) from raw.xiaohongshu__juguang_ads") == [
         (2, 3001)
     ]
+
+
+def test_rows_with_too_many_fields_keep_every_line_number_exact(workspace):
+    rows = [f"2025-03-26,1,a,11,{100 + i},n1,信息流,1.00,100,5,5%,1" for i in range(6)]
+    rows[1] += ",x,y"  # two extra fields: within what the fast path reads
+    rows[3] += "," + ",".join(["z"] * 13)  # far too many: DuckDB itself rejects the row
+    rows[4] += ",,,"  # trailing empty fields are tolerated
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", juguang(*rows))
+    outcomes, _ = load(workspace)
+    assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 4
+    assert query(workspace, "select line, reason from meta.rejects order by line") == [
+        (3, "row has 14 fields, header has 12"),
+        (5, "row has 25 fields, header has 12"),
+    ]
+    assert query(workspace, "select creative_id, _row_number from raw.xiaohongshu__juguang_ads order by 2") == [
+        ("100", 2),
+        ("102", 4),
+        ("104", 6),
+        ("105", 7),
+    ]

@@ -524,34 +524,31 @@ class Loader:
             else:
                 parsed.row_problems.append(RowProblem(original, None, None, f"unparsable CSV row ({error_type})"))
         names = ", ".join(ident(c.name) for c in parsed.columns)
+        lines_cte = ""
         if parsed.numbered:
-            con.execute(
-                f"create or replace temp table zc_incoming as "
-                f"select zc_line as _line, zc_fields, zc_too_wide, {names} from zc_region"
-            )
-        else:
-            con.execute(
-                f"""
-            create or replace temp table zc_incoming as
-            with lines as (
+            source, line = "zc_region", "zc_line"
+        elif not errors:  # the common case: row k of the region is line header_line + k
+            source, line = "(select rowid as zc_rn, * from zc_region)", f"{parsed.header_line + 1} + zc_rn"
+        else:  # DuckDB left the rejected lines out: number the others around them
+            lines_cte = f"""with lines as (
                 select row_number() over (order by l) - 1 as rn, l
                 from range(1, {parsed.region_lines + 1}) as t(l)
                 where l not in (select line from zc_csv_errors)
-            )
-            select {parsed.header_line} + lines.l as _line, zc_fields, zc_too_wide, {names}
-            from (select rowid as rn, * from zc_region) as region join lines using (rn)
-            """
-            )
-        con.execute("drop table zc_region")
-        for line, fields in con.execute(
-            f"select _line, zc_fields from zc_incoming where zc_fields < {parsed.width} or zc_too_wide order by _line"
+            ) """
+            source = "(select rowid as rn, * from zc_region) as region join lines using (rn)"
+            line = f"{parsed.header_line} + lines.l"
+        misfits = f"zc_fields < {parsed.width} or zc_too_wide"
+        for line_number, fields in con.execute(
+            f"{lines_cte}select {line}, zc_fields from {source} where {misfits} order by 1"
         ).fetchall():
             parsed.row_problems.append(
-                RowProblem(line, None, None, f"row has {fields} fields, header has {parsed.width}")
+                RowProblem(line_number, None, None, f"row has {fields} fields, header has {parsed.width}")
             )
-        con.execute(f"delete from zc_incoming where zc_fields < {parsed.width} or zc_too_wide")
-        con.execute("alter table zc_incoming drop column zc_fields")
-        con.execute("alter table zc_incoming drop column zc_too_wide")
+        con.execute(
+            f"create or replace temp table zc_incoming as {lines_cte}"
+            f"select {line} as _line, {names} from {source} where not ({misfits})"
+        )
+        con.execute("drop table zc_region")
         for col in parsed.columns:
             if col.type != "id" or col.name in parsed.constants:
                 continue
