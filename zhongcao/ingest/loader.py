@@ -580,18 +580,18 @@ class Loader:
         )
 
     def _type_rows(self, con, contract: Contract, columns: list[Column]) -> None:
+        # Typed values only: the raw text stays in zc_incoming, row for row in the same order.
         selects = ["_line"]
         for col in columns:
             expr, _ = _typed_expr(col)
             selects.append(f"{expr} as {ident('t_' + col.name)}")
-            selects.append(f"{ident(col.name)} as {ident('r_' + col.name)}")
         con.execute(f"create or replace temp table zc_typed as select {', '.join(selects)} from zc_incoming")
 
     def _collect_rejects(self, con, contract: Contract, columns: list[Column], parsed: ParsedFile):
         rejects = [(p.line, p.column, p.raw_value, p.reason) for p in parsed.row_problems]
         checks = []
         for col in columns:
-            typed, raw = ident("t_" + col.name), ident("r_" + col.name)
+            typed, raw = "t." + ident("t_" + col.name), "i." + ident(col.name)
             _, parse_reason = _typed_expr(col)
             if parse_reason:
                 checks.append((col, f"{raw} is not null and {typed} is null", parse_reason))
@@ -605,9 +605,13 @@ class Loader:
                     (col, f"{typed} not in ({allowed})", "not an accepted value (" + "/".join(col.accepted) + ")")
                 )
         if checks:
+            misaligned = con.execute(
+                "select count(*) from zc_typed as t positional join zc_incoming as i where t._line <> i._line"
+            ).fetchone()[0]
+            assert misaligned == 0, "typed and raw rows out of step"  # zc_typed is a projection of zc_incoming
             union = " union all ".join(
-                f"select _line, {literal(col.name)}, {ident('r_' + col.name)}, {literal(reason)} "
-                f"from zc_typed where {condition}"
+                f"select t._line, {literal(col.name)}, i.{ident(col.name)}, {literal(reason)} "
+                f"from zc_typed as t positional join zc_incoming as i where {condition}"
                 for col, condition, reason in checks
             )
             rejects += [tuple(r) for r in con.execute(union).fetchall()]
