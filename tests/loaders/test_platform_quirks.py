@@ -7,6 +7,7 @@ import pytest
 
 from tests.conftest import write_export
 from tests.loaders.test_loader import load, query
+from zhongcao.generate.exports import Writer
 
 SYCM_HEADER = [
     "来源",
@@ -22,17 +23,8 @@ SYCM_HEADER = [
 
 
 def sycm_workbook(path, preamble, rows):
-    import xlsxwriter
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path))
-    sheet = workbook.add_worksheet()
-    for r, line in enumerate(preamble):
-        sheet.write_string(r, 0, line)
-    sheet.write_row(len(preamble), 0, SYCM_HEADER)
-    for r, row in enumerate(rows, start=len(preamble) + 1):
-        sheet.write_row(r, 0, row)
-    workbook.close()
+    """A 生意参谋 workbook at <landing>/tmall/sycm_traffic/<name>, written like the generator's."""
+    Writer(path.parents[2]).xlsx("tmall", "sycm_traffic", path.name, SYCM_HEADER, rows, preamble=preamble)
 
 
 def test_sycm_day_comes_from_the_preamble(workspace):
