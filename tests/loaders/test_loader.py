@@ -106,6 +106,7 @@ def test_bad_rows_are_rejected_with_reason_and_the_rest_loads(workspace):
         (7, "placement", "展示", "not an accepted value (信息流/搜索)"),
         (8, None, None, "row has 9 fields, header has 12"),
     ]
+    assert query(workspace, "select rows_in_file, rows_loaded, rows_rejected from meta.load_files") == [(8, 2, 6)]
     file_name, line = query(workspace, "select file_name, line from meta.rejects limit 1")[0]
     assert file_name == "xiaohongshu/juguang_ads/a.csv" and line == 3
 
@@ -431,6 +432,7 @@ def test_multiline_quoted_field_keeps_exact_line_numbers(workspace):
     assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 1
     assert query(workspace, "select campaign_name from raw.xiaohongshu__juguang_ads") == [("春季\n种草",)]
     assert query(workspace, "select line, raw_value from meta.rejects") == [(4, "oops")]
+    assert list((workspace.home / "tmp").glob("*.csv")) == [], "the fast path's region file is cleaned up"
 
 
 def test_large_csv_takes_the_duckdb_path_with_exact_lines(workspace, monkeypatch):

@@ -334,7 +334,9 @@ class Loader:
             parsed = read_export(path, contract, self.settings.pii_key, region_dir)
             con.execute(MACROS + pii_macro(self.settings.pii_key))
             if parsed.region is None or not self._incoming_from_region(con, contract, parsed):
-                # XLSX, or a CSV DuckDB cannot number line by line (blank lines, multi-line fields).
+                # JSON lines, or a CSV DuckDB cannot number line by line (blank lines, multi-line fields).
+                if parsed.region is not None:
+                    parsed.region.unlink(missing_ok=True)
                 parsed = read_export(path, contract, self.settings.pii_key)
                 self._incoming_from_rows(con, parsed)
         except FileRefused as refused:
@@ -427,7 +429,7 @@ class Loader:
                 size,
                 modified_at,
                 parsed.encoding,
-                len(parsed.rows) + len(parsed.row_problems),
+                con.execute("select count(*) from zc_incoming").fetchone()[0] + len(parsed.row_problems),
                 rows_loaded,
                 rows_rejected,
                 rows_duplicate,

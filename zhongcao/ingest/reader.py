@@ -229,8 +229,9 @@ def _is_footer(cells: list[str], patterns: list[re.Pattern]) -> bool:
 
 
 def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path | None = None) -> ParsedFile:
-    """Frame one export. With `region_dir`, a CSV's data rows are handed over as a file for
-    DuckDB to parse (fast); without it, or for XLSX, every row is split and cleaned here."""
+    """Frame one export. With `region_dir`, the data rows of a CSV or XLSX are handed over as a
+    file for DuckDB to parse (fast); without it, or for JSON lines, every row is split and
+    cleaned here."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in contract.formats:
         raise FileRefused(path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})")
@@ -355,9 +356,12 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
     )
 
 
+def _footer_words(contract: Contract) -> list[str]:
+    return ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
+
+
 def _footer_regex(contract: Contract) -> re.Pattern:
-    starts = ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
-    return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(starts) + ")")
+    return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(_footer_words(contract)) + ")")
 
 
 def _find_footer(contract: Contract, text: str, start: int) -> int | None:
@@ -367,7 +371,7 @@ def _find_footer(contract: Contract, text: str, start: int) -> int | None:
     marker words, so let str.find (C speed) skip to the first occurrence of any of them and
     start the regex from that line: the answer is the regex's own, found sooner."""
     regex = _footer_regex(contract)
-    words = ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
+    words = _footer_words(contract)
     if any(re.escape(word) != word for word in words if word != "#"):
         first = start  # a real regex pattern: no literal shortcut
     else:
@@ -379,13 +383,18 @@ def _find_footer(contract: Contract, text: str, start: int) -> int | None:
     return match.start() if match else None
 
 
-def _head(text: str, lines: int = HEADER_SEARCH_ROWS + 2) -> str:
-    end = 0
+def _after_lines(text: str, lines: int) -> int:
+    """Offset just after the first `lines` lines (the end of the text if it has fewer)."""
+    offset = 0
     for _ in range(lines):
-        end = text.find("\n", end) + 1
-        if end == 0:
-            return text
-    return text[:end]
+        offset = text.find("\n", offset) + 1
+        if offset == 0:
+            return len(text)
+    return offset
+
+
+def _head(text: str, lines: int = HEADER_SEARCH_ROWS + 2) -> str:
+    return text[: _after_lines(text, lines)]
 
 
 def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
@@ -402,12 +411,7 @@ def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None:
     """The CSV's data rows, as they are, for DuckDB's reader (rows numbered by position)."""
-    data_start = 0
-    for _ in range(framed.header_line):
-        data_start = text.find("\n", data_start) + 1
-        if data_start == 0:  # the header is the last line
-            data_start = len(text)
-            break
+    data_start = _after_lines(text, framed.header_line)
     footer = _find_footer(contract, text, data_start)
     data_start, data_end = _region_bounds(text, data_start, len(text) if footer is None else footer)
     framed.region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
