@@ -27,12 +27,3 @@ class ZhongcaoTranslator(DagsterDbtTranslator):
 def zhongcao_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     Settings.from_env().export_for_subprocesses()
     yield from dbt.cli(["build"], context=context).stream()
-
-
-def published_model_keys() -> list[dg.AssetKey]:
-    """Marts flagged `meta.publish` in dbt_project.yml: what BI tools get."""
-    keys = []
-    for spec in zhongcao_dbt_models.specs:
-        if spec.metadata.get("publish") is True or (spec.key.path[0] == "marts"):
-            keys.append(spec.key)
-    return sorted(keys, key=lambda k: k.to_user_string())
