@@ -167,7 +167,7 @@ def scaffold_suite(contract) -> dict[str, Any]:
     expectations: list[dict[str, Any]] = [
         {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1}},
     ]
-    grain = [c for c in contract.grain]
+    grain = [contract.column(g).stored_name for g in contract.grain]
     if len(grain) == 1:
         expectations.append({"type": "expect_column_values_to_be_unique", "kwargs": {"column": grain[0]}})
     else:
