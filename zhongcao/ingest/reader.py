@@ -253,6 +253,8 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         # StringIO just to find the header would double the memory of a big export.
         rows_iter = _csv_rows(text if region_dir is None else _head(text), path)
         ends_with_newline = text.endswith(("\n", "\r"))
+    # A UTF-8 export's data rows can be handed to DuckDB as the very bytes that arrived.
+    raw_utf8 = data if encoding in ("utf-8", "utf-8-sig") else None
     del data
 
     aliases = contract.alias_index()
@@ -298,7 +300,7 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
             if suffix == "xlsx":
                 _write_numbered_region(framed, contract, rows_iter)
             else:
-                _write_csv_region(framed, contract, text)
+                _write_csv_region(framed, contract, text, raw_utf8)
         except BaseException:
             framed.region.unlink(missing_ok=True)
             raise
@@ -409,8 +411,11 @@ def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return start, start
 
 
-def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None:
-    """The CSV's data rows, as they are, for DuckDB's reader (rows numbered by position)."""
+def _write_csv_region(framed: ParsedFile, contract: Contract, text: str, raw_utf8: bytes | None = None) -> None:
+    """The CSV's data rows, as they are, for DuckDB's reader (rows numbered by position).
+
+    With `raw_utf8` (the file's bytes, when it is UTF-8) the rows are copied as bytes: encoding
+    hundreds of MB of text back to UTF-8 would cost more than DuckDB's whole parse."""
     data_start = _after_lines(text, framed.header_line)
     footer = _find_footer(contract, text, data_start)
     data_start, data_end = _region_bounds(text, data_start, len(text) if footer is None else footer)
@@ -430,6 +435,18 @@ def _write_csv_region(framed: ParsedFile, contract: Contract, text: str) -> None
     first_end = text.find("\n", data_start, data_end)
     newline = "\r\n" if first_end > data_start and text[first_end - 1] == "\r" else "\n"
     chunk = 1 << 24
+    if raw_utf8 is not None:
+        bom = len(codecs.BOM_UTF8) if raw_utf8.startswith(codecs.BOM_UTF8) else 0
+        # Byte offsets from the (short) head and tail only: never re-encode the body.
+        byte_start = bom + len(text[:data_start].encode("utf-8"))
+        byte_end = len(raw_utf8) - len(text[data_end:].encode("utf-8"))
+        body = memoryview(raw_utf8)
+        with framed.region.open("wb") as fh:
+            for offset in range(byte_start, byte_end, chunk):
+                fh.write(body[offset : min(offset + chunk, byte_end)])
+            if framed.region_lines:
+                fh.write(newline.encode())
+        return
     with framed.region.open("w", encoding="utf-8", newline="") as fh:
         for offset in range(data_start, data_end, chunk):
             fh.write(text[offset : min(offset + chunk, data_end)])
