@@ -27,15 +27,33 @@ RAW_REPORTS = [
     "zhihu/ads",
 ]
 
+MARTS = [
+    "dim_person_identifiers",
+    "fct_touchpoints",
+    "mart_funnel_daily",
+    "mart_funnel_content_daily",
+    "fct_orders",
+    "mart_aipl_daily",
+    "mart_aipl_flows_daily",
+    "dim_buyers",
+    "mart_repurchase_curves",
+    "mart_search_lift",
+]
+INTERMEDIATE = [
+    "int_aipl__state_entries",
+    "int_aipl__transitions",
+    "int_funnel__daily_measures",
+    "int_identity__click_links",
+    "int_sales__orders",
+]
+
 
 def test_asset_keys_snapshot():
     keys = sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())
     assert keys == sorted(
         [
-            "intermediate/int_identity__click_links",
-            "marts/dim_person_identifiers",
-            "marts/fct_touchpoints",
-            "marts/mart_funnel_daily",
+            *(f"intermediate/{name}" for name in INTERMEDIATE),
+            *(f"marts/{name}" for name in MARTS),
             "publish",
             *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
             *RAW_REPORTS,
@@ -51,17 +69,13 @@ def test_gx_checks_are_blocking_and_cover_raw_and_marts():
     gx = {name: spec for name, spec in checks.items() if name.startswith("gx_")}
     assert {name: spec.asset_key.to_user_string() for name, spec in gx.items()} == {
         **{f"gx_{key.replace('/', '__')}": key for key in RAW_REPORTS},
-        "gx_mart_funnel_daily": "marts/mart_funnel_daily",
-        "gx_fct_touchpoints": "marts/fct_touchpoints",
-        "gx_dim_person_identifiers": "marts/dim_person_identifiers",
+        **{f"gx_{name}": f"marts/{name}" for name in MARTS},
     }
     assert all(spec.blocking for spec in gx.values())
 
 
 def test_publish_depends_on_every_mart_and_dbt_sources_join_raw_loads():
     graph = defs.resolve_asset_graph()
-    assert graph.get(dg.AssetKey("publish")).parent_keys == {
-        dg.AssetKey(["marts", name]) for name in ("mart_funnel_daily", "fct_touchpoints", "dim_person_identifiers")
-    }
+    assert graph.get(dg.AssetKey("publish")).parent_keys == {dg.AssetKey(["marts", name]) for name in MARTS}
     assert dg.AssetKey(["tmall", "orders"]) in graph.get(dg.AssetKey(["staging", "stg_tmall__orders"])).parent_keys
     assert defs.resolve_job_def("main") is not None

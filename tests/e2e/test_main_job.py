@@ -38,15 +38,26 @@ def expected_from_raw_files(landing: Path) -> dict[date, dict[str, Decimal | int
             paid_day = days[date.fromisoformat(record["订单付款时间"][:10])]
             paid_day["orders_paid"] += 1
             paid_day["paid_amount"] += Decimal(record["买家实际支付金额"])
+            paid_day["tmall_paid_amount"] += Decimal(record["买家实际支付金额"])
+    shop_file = next((landing / "douyin" / "shop_orders").glob("*.csv"))
+    shop_orders = defaultdict(list)
+    for record in csv.DictReader(io.StringIO(codecs.decode(shop_file.read_bytes(), "utf-8"))):
+        shop_orders[record["主订单编号"]].append(record)
+    for lines in shop_orders.values():
+        days[date.fromisoformat(lines[0]["订单提交时间"][:10])]["orders_placed"] += 1
+        if lines[0]["支付完成时间"]:
+            paid_day = days[date.fromisoformat(lines[0]["支付完成时间"][:10])]
+            paid_day["orders_paid"] += 1
+            paid_day["paid_amount"] += sum(Decimal(line["订单应付金额"]) for line in lines)
     ads_file = next((landing / "xiaohongshu" / "juguang_ads").glob("*.xlsx"))
     sheet = CalamineWorkbook.from_path(str(ads_file)).get_sheet_by_index(0).to_python()
     header = sheet[0]
     for row in sheet[1:]:
         record = dict(zip(header, row, strict=True))
         day = days[date.fromisoformat(record["时间"])]
-        day["ad_spend"] += Decimal(record["消费"])
-        day["clicks"] += int(record["点击量"])
-        day["impressions"] += int(record["展现量"])
+        day["juguang_spend"] += Decimal(record["消费"])
+        day["juguang_clicks"] += int(record["点击量"])
+        day["juguang_impressions"] += int(record["展现量"])
     return days
 
 
@@ -92,11 +103,26 @@ def expected_identity(landing: Path) -> dict[str, int]:
 
 
 def published_rows(path: Path) -> dict[date, dict]:
+    """The published funnel per day: all orders, and what 聚光 reported for its ad notes."""
     con = duckdb.connect(str(path), read_only=True)
     try:
-        cursor = con.execute("select * from mart_funnel_daily order by date_day")
+        cursor = con.execute("""
+            select
+                date_day,
+                sum(orders_placed) as orders_placed,
+                sum(orders_paid) as orders_paid,
+                sum(paid_amount) as paid_amount,
+                sum(spend) filter (where platform = 'xiaohongshu' and campaign_id is not null) as juguang_spend,
+                sum(reported_clicks) filter (where platform = 'xiaohongshu' and campaign_id is not null)
+                    as juguang_clicks,
+                sum(reported_impressions) filter (where platform = 'xiaohongshu' and campaign_id is not null)
+                    as juguang_impressions
+            from mart_funnel_daily
+            group by date_day
+            order by date_day
+        """)
         names = [d[0] for d in cursor.description]
-        return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
+        return {row[0]: {k: v or 0 for k, v in zip(names, row, strict=True)} for row in cursor.fetchall()}
     finally:
         con.close()
 
@@ -111,20 +137,31 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
     assert set(published) == set(expected)
     for day, want in expected.items():
         got = published[day]
-        for measure in ("orders_placed", "orders_paid", "paid_amount", "ad_spend", "clicks", "impressions"):
+        for measure in (
+            "orders_placed",
+            "orders_paid",
+            "paid_amount",
+            "juguang_spend",
+            "juguang_clicks",
+            "juguang_impressions",
+        ):
             assert got[measure] == want.get(measure, 0), (day, measure)
     assert isinstance(published[date(2026, 10, 1)]["paid_amount"], Decimal)
     manifest = json.loads((SEEDS / "manifest.json").read_text(encoding="utf-8"))
     generated, generated_rows = manifest["totals"], manifest["rows"]
-    assert sum(r["paid_amount"] for r in published.values()) == Decimal(
-        generated["tmall__orders.paid_amount_of_paid_orders"]
+    con = duckdb.connect(str(settings.published), read_only=True)
+    tmall_paid = con.execute("select sum(paid_amount), count(*) from fct_orders where store = 'tmall' and is_paid")
+    assert tmall_paid.fetchone() == (
+        Decimal(generated["tmall__orders.paid_amount_of_paid_orders"]),
+        generated["tmall__orders.paid_orders"],
     )
-    assert sum(r["orders_paid"] for r in published.values()) == generated["tmall__orders.paid_orders"]
+    funnel_rows = con.execute("select count(*) from mart_funnel_daily").fetchone()[0]
+    con.close()
 
     evaluations = result.get_asset_check_evaluations()
     gx = {e.check_name for e in evaluations if e.check_name.startswith("gx_")}
     assert gx == {f"gx_{suite.table}" for suite in discover_suites()}
-    assert len(gx) == 23  # 20 raw reports and 3 marts
+    assert len(gx) == 30  # 20 raw reports and 10 marts
     blocking = [e.check_name for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.WARN]
     assert blocking == []
     assert not list(settings.published.parent.glob(".*tmp*")), "no temporary file left beside the BI file"
@@ -134,7 +171,7 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
         platform, report = table.split("__")
         line = next(line for line in summary.splitlines() if line.strip().startswith(f"{platform}/{report} "))
         assert f"rows: {rows} loaded, 0 rejected" in line
-    assert f"mart_funnel_daily: {len(published)} rows" in summary
+    assert f"mart_funnel_daily: {funnel_rows} rows" in summary
     assert f"duckdb.connect('{settings.published}', read_only=True)" in summary
 
     con = duckdb.connect(str(settings.published), read_only=True)
@@ -214,10 +251,10 @@ def test_seed_totals_match_generator_manifest():
     """The sample's own manifest states what the generator wrote; the first test checks DuckDB against the files."""
     manifest = json.loads((SEEDS / "manifest.json").read_text(encoding="utf-8"))
     expected = expected_from_raw_files(SEEDS)
-    assert sum(d.get("paid_amount", 0) for d in expected.values()) == Decimal(
+    assert sum(d.get("tmall_paid_amount", 0) for d in expected.values()) == Decimal(
         manifest["totals"]["tmall__orders.paid_amount_of_paid_orders"]
     )
-    assert sum(d.get("ad_spend", 0) for d in expected.values()) == Decimal(
+    assert sum(d.get("juguang_spend", 0) for d in expected.values()) == Decimal(
         manifest["totals"]["xiaohongshu__juguang_ads.spend"]
     )
 

@@ -1,0 +1,116 @@
+{{ config(materialized='table') }}
+-- When each consumer entered each AIPL state, brand-wide ('all') and per product category,
+-- with the channel that moved them. States are cumulative: a consumer stays in the highest
+-- state reached (A aware < I interest < P purchase < L loyal).
+with touchpoints as (
+    select * from {{ ref('fct_touchpoints') }}
+    where person_key is not null
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+    where person_key is not null and is_conversion
+),
+
+categories as (
+    select 'all' as category
+    union
+    select distinct category from orders
+),
+
+awareness as (
+    select
+        person_key,
+        min(event_date) as aware_date,
+        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as aware_channel
+    from touchpoints
+    group by person_key
+),
+
+interest as (
+    select
+        person_key,
+        min(event_date) as interest_date,
+        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as interest_channel
+    from touchpoints
+    where event_stage in ('engagement', 'click', 'search', 'store_visit', 'add_to_cart')
+    group by person_key
+),
+
+-- Purchases per category and brand-wide; loyalty = a repurchase within the window, counted
+-- within the same scope (a second 美妆 order makes a consumer loyal in 美妆).
+scoped_orders as (
+    select
+        person_key,
+        category,
+        paid_at,
+        paid_date,
+        order_id,
+        store,
+        order_channel
+    from orders
+    union all
+    select
+        person_key,
+        'all' as category,
+        paid_at,
+        paid_date,
+        order_id,
+        store,
+        order_channel
+    from orders
+),
+
+sequenced as (
+    select
+        *,
+        row_number() over (partition by person_key, category order by paid_at, store, order_id) as scope_sequence,
+        lag(paid_date) over (partition by person_key, category order by paid_at, store, order_id)
+            as previous_paid_date
+    from scoped_orders
+),
+
+purchase as (
+    select
+        person_key,
+        category,
+        min(paid_date) filter (where scope_sequence = 1) as purchase_date,
+        any_value(order_channel) filter (where scope_sequence = 1) as purchase_channel,
+        min(paid_date) filter (
+            where scope_sequence > 1
+            and date_diff('day', previous_paid_date, paid_date) <= {{ var('repurchase_window_days') }}
+        ) as loyal_date,
+        arg_min(order_channel, scope_sequence) filter (
+            where scope_sequence > 1
+            and date_diff('day', previous_paid_date, paid_date) <= {{ var('repurchase_window_days') }}
+        ) as loyal_channel
+    from sequenced
+    group by person_key, category
+),
+
+people as (
+    select person_key from awareness
+    union
+    select person_key from orders
+),
+
+final as (
+    select
+        people.person_key,
+        categories.category,
+        awareness.aware_date,
+        awareness.aware_channel,
+        interest.interest_date,
+        interest.interest_channel,
+        purchase.purchase_date,
+        purchase.purchase_channel,
+        purchase.loyal_date,
+        purchase.loyal_channel
+    from people
+    cross join categories
+    left join awareness on people.person_key = awareness.person_key
+    left join interest on people.person_key = interest.person_key
+    left join purchase on people.person_key = purchase.person_key and categories.category = purchase.category
+)
+
+select * from final

@@ -1,0 +1,173 @@
+-- Orders of both stores at one grain (store × order_id), with the category of the goods and
+-- the successful refunds. Tmall has buyer ids and click ids; the Douyin shop export has
+-- neither (its orders stay anonymous).
+with tmall_orders as (
+    select * from {{ ref('stg_tmall__orders') }}
+),
+
+tmall_items as (
+    select * from {{ ref('stg_tmall__order_items') }}
+),
+
+tmall_refunds as (
+    select * from {{ ref('stg_tmall__refunds') }}
+),
+
+douyin_lines as (
+    select * from {{ ref('stg_douyin__shop_orders') }}
+),
+
+products as (
+    select * from {{ ref('stg_merchant__products') }}
+),
+
+tmall_line_amounts as (
+    select
+        items.order_id,
+        coalesce(products.category, 'unknown') as category,
+        sum(items.unit_price * items.quantity) as line_amount
+    from tmall_items as items
+    left join products on items.sku_id = products.sku_id
+    group by all
+),
+
+douyin_line_amounts as (
+    select
+        douyin_lines.order_id,
+        coalesce(products.category, 'unknown') as category,
+        sum(products.list_price * douyin_lines.quantity) as line_amount
+    from douyin_lines
+    left join products on douyin_lines.product_id = products.product_id
+    group by all
+),
+
+line_amounts as (
+    select
+        'tmall' as store,
+        *
+    from tmall_line_amounts
+    union all
+    select
+        'douyin_shop' as store,
+        *
+    from douyin_line_amounts
+),
+
+-- The category of an order is that of its largest line by amount (ties: first category by
+-- name), so every order counts in exactly one category.
+order_categories as (
+    select
+        store,
+        order_id,
+        min(category) filter (where line_amount = max_line_amount) as category
+    from (
+        select
+            *,
+            max(line_amount) over (partition by store, order_id) as max_line_amount
+        from line_amounts
+    ) as ranked
+    group by store, order_id
+),
+
+successful_refunds as (
+    select
+        order_id,
+        sum(refund_amount) as refund_amount,
+        min(finished_at) as refunded_at
+    from tmall_refunds
+    where refund_status = '退款成功'
+    group by order_id
+),
+
+tmall as (
+    select
+        'tmall' as store,
+        orders.order_id,
+        orders.buyer_oneid,
+        orders.order_status,
+        orders.order_created_at,
+        orders.order_date,
+        orders.paid_at,
+        orders.paid_date,
+        orders.is_paid,
+        orders.gmv,
+        case when orders.is_paid then orders.paid_amount else 0 end as paid_amount,
+        orders.platform_discount,
+        orders.merchant_discount,
+        coalesce(refunds.refund_amount, 0) as refund_amount,
+        refunds.refunded_at,
+        orders.traffic_source,
+        orders.click_id,
+        cast(null as varchar) as creator_nickname
+    from tmall_orders as orders
+    left join successful_refunds as refunds on orders.order_id = refunds.order_id
+),
+
+douyin_orders as (
+    select
+        order_id,
+        min(submitted_at) as order_created_at,
+        min(paid_at) as paid_at,
+        any_value(order_status) as order_status,
+        sum(payable_amount) as payable_amount,
+        sum(platform_discount) as platform_discount,
+        sum(merchant_discount) as merchant_discount,
+        any_value(traffic_source) as traffic_source,
+        nullif(any_value(creator_nickname), '') as creator_nickname
+    from douyin_lines
+    group by order_id
+),
+
+douyin_gmv as (
+    select
+        order_id,
+        sum(line_amount) as gmv
+    from douyin_line_amounts
+    group by order_id
+),
+
+-- The Douyin shop export has no refund report: an order paid and then closed (已关闭) was
+-- refunded in full.
+douyin as (
+    select
+        'douyin_shop' as store,
+        orders.order_id,
+        cast(null as varchar) as buyer_oneid,
+        orders.order_status,
+        orders.order_created_at,
+        cast(orders.order_created_at as date) as order_date,
+        orders.paid_at,
+        cast(orders.paid_at as date) as paid_date,
+        orders.paid_at is not null as is_paid,
+        douyin_gmv.gmv,
+        case when orders.paid_at is not null then orders.payable_amount else 0 end as paid_amount,
+        orders.platform_discount,
+        orders.merchant_discount,
+        case
+            when orders.paid_at is not null and orders.order_status = '已关闭' then orders.payable_amount
+            else 0
+        end as refund_amount,
+        cast(null as timestamp) as refunded_at,
+        orders.traffic_source,
+        cast(null as varchar) as click_id,
+        orders.creator_nickname
+    from douyin_orders as orders
+    left join douyin_gmv on orders.order_id = douyin_gmv.order_id
+),
+
+unioned as (
+    select * from tmall
+    union all
+    select * from douyin
+),
+
+final as (
+    select
+        unioned.*,
+        coalesce(order_categories.category, 'unknown') as category
+    from unioned
+    left join order_categories
+        on unioned.store = order_categories.store and unioned.order_id = order_categories.order_id
+)
+
+select * from final

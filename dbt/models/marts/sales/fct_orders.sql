@@ -1,0 +1,104 @@
+with orders as (
+    select * from {{ ref('int_sales__orders') }}
+),
+
+buyers as (
+    select
+        identifier as buyer_oneid,
+        person_key
+    from {{ ref('dim_person_identifiers') }}
+    where identifier_type = 'tmall_buyer_id'
+),
+
+-- The jump-link click an order carries says which seeding platform, campaign, note and
+-- creator brought the buyer; the first click with that id wins when a link was clicked twice.
+clicks as (
+    select
+        click_id,
+        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as channel,
+        arg_min(campaign_id, [epoch(event_at), hash(touchpoint_key)]) as campaign_id,
+        arg_min(note_id, [epoch(event_at), hash(touchpoint_key)]) as note_id,
+        arg_min(creator_id, [epoch(event_at), hash(touchpoint_key)]) as creator_id
+    from {{ ref('fct_touchpoints') }}
+    where event_stage = 'click' and click_id is not null
+    group by click_id
+),
+
+enriched as (
+    select
+        orders.*,
+        buyers.person_key,
+        case when orders.is_paid then orders.paid_amount + orders.platform_discount - orders.refund_amount else 0 end
+            as net_revenue,
+        orders.is_paid and orders.refund_amount >= orders.paid_amount as is_fully_refunded,
+        orders.is_paid and orders.refund_amount < orders.paid_amount as is_conversion,
+        case
+            when orders.store = 'douyin_shop' then 'douyin'
+            else coalesce(clicks.channel, 'tmall')
+        end as order_channel,
+        clicks.campaign_id,
+        clicks.note_id,
+        clicks.creator_id
+    from orders
+    left join buyers on orders.buyer_oneid = buyers.buyer_oneid
+    left join clicks on orders.click_id = clicks.click_id
+),
+
+-- Only orders that stayed bought (paid, not refunded in full) count towards repurchase.
+conversions as (
+    select
+        store,
+        order_id,
+        row_number() over (partition by person_key order by paid_at, store, order_id) as conversion_number,
+        lag(paid_date) over (partition by person_key order by paid_at, store, order_id) as previous_conversion_date
+    from enriched
+    where is_conversion and person_key is not null
+),
+
+sequenced as (
+    select
+        enriched.*,
+        conversions.conversion_number,
+        conversions.previous_conversion_date
+    from enriched
+    left join conversions on enriched.store = conversions.store and enriched.order_id = conversions.order_id
+),
+
+final as (
+    select
+        store,
+        order_id,
+        person_key,
+        order_status,
+        order_created_at,
+        order_date,
+        paid_at,
+        paid_date,
+        is_paid,
+        category,
+        cast(gmv as decimal(18, 2)) as gmv,
+        cast(paid_amount as decimal(18, 2)) as paid_amount,
+        cast(platform_discount as decimal(18, 2)) as platform_discount,
+        cast(merchant_discount as decimal(18, 2)) as merchant_discount,
+        cast(refund_amount as decimal(18, 2)) as refund_amount,
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
+        is_fully_refunded,
+        is_conversion,
+        traffic_source,
+        click_id,
+        order_channel,
+        campaign_id,
+        note_id,
+        creator_id,
+        creator_nickname,
+        cast(conversion_number as bigint) as conversion_number,
+        cast(date_diff('day', previous_conversion_date, paid_date) as bigint) as days_since_previous_conversion,
+        coalesce(
+            conversion_number > 1
+            and date_diff('day', previous_conversion_date, paid_date) <= {{ var('repurchase_window_days') }},
+            false
+        ) as is_repurchase
+    from sequenced
+)
+
+select * from final
