@@ -36,6 +36,7 @@
         cast(m.orders_paid as bigint) as orders_paid,
         cast(m.paying_buyers as bigint) as paying_buyers,
         cast(m.paid_amount as decimal(18, 2)) as paid_amount,
+        cast(m.orders_delivered as bigint) as orders_delivered,
         cast(m.refunded_orders as bigint) as refunded_orders,
         cast(m.refund_amount as decimal(18, 2)) as refund_amount,
         cast(m.net_revenue as decimal(18, 2)) as net_revenue,

@@ -8,7 +8,7 @@
         'reported_search_backs',
         'impressions', 'engagements', 'clicks', 'store_visits', 'store_visitors', 'add_to_carts',
         'brand_searches',
-        'orders_placed', 'gmv_placed', 'orders_paid', 'paying_buyers', 'paid_amount',
+        'orders_placed', 'gmv_placed', 'orders_paid', 'paying_buyers', 'paid_amount', 'orders_delivered',
         'refunded_orders', 'refund_amount', 'net_revenue', 'buyers', 'repurchase_orders', 'repurchasers'
     ]) }}
 {%- endmacro %}

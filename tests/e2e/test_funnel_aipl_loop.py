@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from python_calamine import CalamineWorkbook
 
 from tests.conftest import SEEDS
 from zhongcao.cli import run_main_job
@@ -84,6 +85,13 @@ class Sample:
         for row in _records(_only(landing / "tmall" / "order_items")):
             amount = Decimal(row["价格"]) * int(row["购买数量"])
             line_amounts[row["订单编号"]][category_of_sku[row["SKU编码"]]] += amount
+        signed = set()
+        for row in _records(_only(landing / "cainiao" / "bill")):
+            if row["签收时间"]:
+                signed.add(row["订单号"])
+        (jd_bill,) = (landing / "jd_logistics" / "bill").glob("*.xlsx")
+        sheet = CalamineWorkbook.from_path(str(jd_bill)).get_sheet_by_index(0).to_python()
+        signed |= {row[sheet[0].index("订单号")] for row in sheet[1:] if row[sheet[0].index("签收时间")]}
         refunds = defaultdict(Decimal)
         for row in _records(_only(landing / "tmall" / "refunds")):
             if row["退款状态"] == "退款成功":
@@ -127,6 +135,7 @@ class Sample:
                     "refund": refunds[row["订单编号"]],
                     "category": min(c for c, a in amounts.items() if a == top),
                     "platform": click_platform.get(row["点击ID"], "tmall"),
+                    "delivered": row["订单编号"] in signed,
                 }
             )
 
@@ -151,6 +160,7 @@ class Sample:
                     "refund": paid if paid_at and lines[0]["订单状态"] == "已关闭" else Decimal(0),
                     "category": min(c for c, a in amounts.items() if a == top),
                     "platform": "douyin",
+                    "delivered": lines[0]["订单状态"] == "已完成",
                 }
             )
         return sample
@@ -213,18 +223,19 @@ def test_funnel_observed_stages_per_day_and_platform_match_the_event_files(built
 
 def test_funnel_orders_per_paid_day_and_channel_match_the_order_files(built):
     con, sample = built
-    expected = defaultdict(lambda: [0, Decimal(0), Decimal(0)])
+    expected = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
     for order in sample.orders:
         if order["paid_at"]:
             cell = expected[(order["paid_at"].date(), order["platform"], order["category"])]
             cell[0] += 1
             cell[1] += order["paid"]
-            cell[2] += order["refund"]
+            cell[2] += order["delivered"]
+            cell[3] += order["refund"]
     rows = con.execute(
-        "select date_day, platform, category, sum(orders_paid), sum(paid_amount), sum(refund_amount) "
-        "from mart_funnel_daily group by all having sum(orders_paid) > 0"
+        "select date_day, platform, category, sum(orders_paid), sum(paid_amount), sum(orders_delivered), "
+        "sum(refund_amount) from mart_funnel_daily group by all having sum(orders_paid) > 0"
     ).fetchall()
-    got = {(d, p, c): [n, paid, refund] for d, p, c, n, paid, refund in rows}
+    got = {(d, p, c): [n, paid, delivered, refund] for d, p, c, n, paid, delivered, refund in rows}
     assert got == dict(expected)
     channels = {platform for _, platform, _ in got}
     assert {"xiaohongshu", "douyin", "tmall"} <= channels and len(channels) >= 6

@@ -209,6 +209,7 @@ observed_orders_paid as (
             'orders_paid': 'count(*)',
             'paying_buyers': "count(distinct coalesce(person_key, store || ':' || order_id))",
             'paid_amount': 'sum(paid_amount)',
+            'orders_delivered': 'count(*) filter (where is_delivered)',
             'refunded_orders': 'count(*) filter (where refund_amount > 0)',
             'refund_amount': 'sum(refund_amount)',
             'net_revenue': 'sum(net_revenue)',

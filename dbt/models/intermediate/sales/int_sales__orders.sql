@@ -21,6 +21,26 @@ products as (
     select * from {{ ref('stg_merchant__products') }}
 ),
 
+-- 签收: the carriers' freight bills say when each parcel was signed for.
+deliveries as (
+    select
+        order_id,
+        min(signed_at) as delivered_at
+    from (
+        select
+            order_id,
+            signed_at
+        from {{ ref('stg_jd_logistics__bill') }}
+        union all
+        select
+            order_id,
+            signed_at
+        from {{ ref('stg_cainiao__bill') }}
+    ) as bills
+    where signed_at is not null
+    group by order_id
+),
+
 tmall_line_amounts as (
     select
         items.order_id,
@@ -96,11 +116,14 @@ tmall as (
         orders.merchant_discount,
         coalesce(refunds.refund_amount, 0) as refund_amount,
         refunds.refunded_at,
+        deliveries.delivered_at,
+        deliveries.delivered_at is not null as is_delivered,
         orders.traffic_source,
         orders.click_id,
         cast(null as varchar) as creator_nickname
     from tmall_orders as orders
     left join successful_refunds as refunds on orders.order_id = refunds.order_id
+    left join deliveries on orders.order_id = deliveries.order_id
 ),
 
 douyin_orders as (
@@ -148,6 +171,9 @@ douyin as (
             else 0
         end as refund_amount,
         cast(null as timestamp) as refunded_at,
+        -- The shop export carries no sign-for time, only the status: 已完成 = signed for.
+        cast(null as timestamp) as delivered_at,
+        orders.order_status = '已完成' as is_delivered,
         orders.traffic_source,
         cast(null as varchar) as click_id,
         orders.creator_nickname

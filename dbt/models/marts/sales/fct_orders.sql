@@ -82,6 +82,8 @@ final as (
         cast(merchant_discount as decimal(18, 2)) as merchant_discount,
         cast(refund_amount as decimal(18, 2)) as refund_amount,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
+        delivered_at,
+        is_delivered,
         is_fully_refunded,
         is_conversion,
         traffic_source,
