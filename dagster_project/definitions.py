@@ -4,7 +4,7 @@ import dagster as dg
 
 from dagster_project.defs.dbt.assets import zhongcao_dbt_models
 from dagster_project.defs.dbt.resources import dbt_resource
-from dagster_project.defs.ingest.assets import load_raw_exports
+from dagster_project.defs.ingest.assets import load_ground_truth, load_raw_exports
 from dagster_project.defs.publish.assets import publish_bi_database
 from dagster_project.defs.quality.checks import gx_checks
 
@@ -15,7 +15,7 @@ main_job = dg.define_asset_job(
 )
 
 defs = dg.Definitions(
-    assets=[load_raw_exports, zhongcao_dbt_models, publish_bi_database],
+    assets=[load_raw_exports, load_ground_truth, zhongcao_dbt_models, publish_bi_database],
     asset_checks=gx_checks,
     jobs=[main_job],
     resources={"dbt": dbt_resource},

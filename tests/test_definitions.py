@@ -38,8 +38,16 @@ MARTS = [
     "dim_buyers",
     "mart_repurchase_curves",
     "mart_search_lift",
+    "fct_attribution_credits",
+    "mart_attribution_daily",
+    "mart_attribution_roi",
+    "mart_platform_claims",
+    "mart_attribution_accuracy",
 ]
 INTERMEDIATE = [
+    "int_attribution__data_driven_weights",
+    "int_attribution__paths",
+    "int_attribution__touches",
     "int_aipl__state_entries",
     "int_aipl__transitions",
     "int_funnel__daily_measures",
@@ -56,6 +64,8 @@ def test_asset_keys_snapshot():
             *(f"marts/{name}" for name in MARTS),
             "publish",
             *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
+            "staging/stg_truth__channel_incremental_revenue",
+            "truth/channel_incremental_revenue",
             *RAW_REPORTS,
         ]
     )

@@ -5,6 +5,7 @@ import dagster as dg
 from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Contract, load_contracts
 from zhongcao.ingest.loader import Loader, connect
+from zhongcao.ingest.truth import TRUTH_FILE, load_channel_truth
 
 
 def raw_asset_key(contract: Contract) -> dg.AssetKey:
@@ -60,3 +61,22 @@ def load_raw_exports(context: dg.AssetExecutionContext):
             )
     finally:
         con.close()
+
+
+@dg.asset(
+    key=dg.AssetKey(["truth", "channel_incremental_revenue"]),
+    group_name="raw",
+    description=f"The simulation's true incremental revenue per channel, from <landing>/{TRUTH_FILE} "
+    "(written by the generator; absent for real data, leaving the table empty).",
+    kinds={"duckdb"},
+)
+def load_ground_truth(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    settings = Settings.from_env()
+    con = connect(settings)
+    try:
+        rows = load_channel_truth(con, settings.landing)
+    finally:
+        con.close()
+    if not rows:
+        context.log.info(f"no {TRUTH_FILE} in the landing folder: attribution accuracy stays empty")
+    return dg.MaterializeResult(metadata={"rows": rows})

@@ -1,0 +1,166 @@
+"""The rule-based credit models in dbt SQL, on a two-order world worked out by hand: exports
+loaded by the real loader, marts built by a real `dbt run` on a real DuckDB file."""
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import write_export
+from zhongcao.config import REPO_ROOT
+from zhongcao.ingest.loader import Loader
+
+TOUCHES = """oneid,platform,event,ts,campaign_id,note_id,creator_id,click_id
+p1,xiaohongshu,曝光,2026-10-03 12:00:00,,n1,,
+p1,weibo,曝光,2026-10-05 11:59:59,w1,,,
+p1,weibo,曝光,2026-10-05 12:00:00,w1,,,
+p1,douyin,点击,2026-10-15 12:00:00,d1,,,dou000000000000001
+p1,xiaohongshu,点击,2026-10-19 12:00:00,,n1,,xia000000000000001
+p1,weibo,曝光,2026-10-20 13:00:00,w1,,,
+"""
+# p1 pays at 2026-10-20 12:00:00. Ages: 17 d, 15 d + 1 s, exactly 15 d, 5 d, 1 d, and one touch
+# an hour *after* the payment, which no model may credit.
+ORDERS_HEADER = (
+    "订单编号,买家会员名,买家ID,总金额,买家实际支付金额,平台优惠,商家优惠,订单状态,订单创建时间,订单付款时间,"
+    "支付方式,收货人姓名,联系手机,收货地址,物流公司,物流单号,渠道来源,点击ID"
+)
+ORDER_ROWS = [
+    '="4100000000000000001",nick1,p1,120.00,100.00,0.00,20.00,交易成功,2026-10-20 11:50:00,2026-10-20 12:00:00,'
+    '支付宝,张三,13800000000,浙江省杭州市西湖区1号,京东物流,="JDX000000000001",小红书,xia000000000000001',
+    '="4100000000000000002",nick2,p2,50.00,50.00,0.00,0.00,交易成功,2026-10-20 14:50:00,2026-10-20 15:00:00,'
+    '支付宝,李四,13900000000,浙江省杭州市西湖区2号,菜鸟,="YT0000000000001",手淘搜索,',
+]
+ORDERS = "\n".join([ORDERS_HEADER, *ORDER_ROWS]) + "\n"
+ITEMS = """订单编号,商品ID,SKU编码,标题,价格,购买数量,商家编码
+="4100000000000000001",700100200301,SKU-RUN-01,轻量跑鞋 Air,120.00,1,MC-SKU-RUN-01
+="4100000000000000002",700100200402,SKU-SKIN-02,氨基酸洁面乳,50.00,1,MC-SKU-SKIN-02
+"""
+PRODUCTS = """SKU编码,商品ID,商品名称,类目,成本价,吊牌价
+SKU-RUN-01,700100200301,轻量跑鞋 Air,运动,60.00,120.00
+SKU-SKIN-02,700100200402,氨基酸洁面乳,美妆,10.00,50.00
+"""
+
+RULE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+
+
+@pytest.fixture(scope="module")
+def credits(tmp_path_factory):
+    home = tmp_path_factory.mktemp("attribution")
+    landing = home / "landing"
+    write_export(landing, "databank", "touchpoints", "touchpoints_20261020.csv", TOUCHES)
+    write_export(landing, "tmall", "orders", "订单报表.csv", ORDERS, encoding="gb18030")
+    write_export(landing, "tmall", "order_items", "宝贝报表.csv", ITEMS, encoding="gb18030")
+    write_export(landing, "merchant", "products", "商品档案.csv", PRODUCTS)
+    settings_env = {
+        "ZHONGCAO_HOME": str(home),
+        "ZHONGCAO_LANDING": str(landing),
+        "ZHONGCAO_WAREHOUSE": str(home / "warehouse.duckdb"),
+    }
+    with pytest.MonkeyPatch.context() as env:
+        for name, value in settings_env.items():
+            env.setenv(name, value)
+        from zhongcao.config import Settings
+
+        outcomes = Loader(Settings.from_env(), log=lambda _: None).load_all()
+    assert sum(o.rows_loaded for o in outcomes) == 6 + 2 + 2 + 2
+    dbt = Path(sys.executable).parent / "dbt"
+    run = subprocess.run(
+        [
+            str(dbt),
+            "run",
+            "--select",
+            "+fct_attribution_credits",
+            "--project-dir",
+            str(REPO_ROOT / "dbt"),
+            "--profiles-dir",
+            str(REPO_ROOT / "dbt"),
+            "--target-path",
+            str(home / "dbt_target"),
+            "--log-path",
+            str(home / "dbt_logs"),
+        ],
+        env={**os.environ, **settings_env, "DO_NOT_TRACK": "1"},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+    con = duckdb.connect(settings_env["ZHONGCAO_WAREHOUSE"], read_only=True)
+    rows = con.execute(
+        "select order_id, window_days, attribution_model, channel, event_at, credit, attributed_net_revenue "
+        "from marts.fct_attribution_credits order by order_id, window_days, attribution_model, touch_number"
+    ).fetchall()
+    con.close()
+    table = {}
+    for order_id, window, model, channel, event_at, credit, revenue in rows:
+        table.setdefault((order_id[-1], window, model), []).append(
+            (channel, event_at and event_at.strftime("%m-%d %H:%M:%S"), credit, revenue)
+        )
+    return table
+
+
+def credits_of(table, order, window, model):
+    return [credit for _, _, credit, _ in table[(order, window, model)]]
+
+
+def test_window_edges(credits):
+    touches = {window: [at for _, at, _, _ in credits[("1", window, "linear")]] for window in (7, 15, 30)}
+    assert touches[7] == ["10-15 12:00:00", "10-19 12:00:00"]
+    # Exactly 15 days before the payment is inside the 15-day window; one second earlier is not.
+    assert touches[15] == ["10-05 12:00:00", "10-15 12:00:00", "10-19 12:00:00"]
+    assert touches[30] == ["10-03 12:00:00", "10-05 11:59:59", "10-05 12:00:00", "10-15 12:00:00", "10-19 12:00:00"]
+    for window in (7, 15, 30):  # the touch an hour after the payment never counts
+        assert "10-20 13:00:00" not in touches[window]
+
+
+def test_rule_based_credits_by_hand(credits):
+    d = Decimal
+    assert credits_of(credits, "1", 15, "first_touch") == [d(1), d(0), d(0)]
+    assert credits_of(credits, "1", 15, "last_touch") == [d(0), d(0), d(1)]
+    # 1/3 each, rounded to 12 places; the last touch takes the remainder so the sum is exactly 1.
+    assert credits_of(credits, "1", 15, "linear") == [d("0.333333333333"), d("0.333333333333"), d("0.333333333334")]
+    # Half-life 7 days, ages 15, 5 and 1 days: weights 0.5^(15/7), 0.5^(5/7), 0.5^(1/7) = 0.2266, 0.6095,
+    # 0.9057, normalised over their sum 1.7418.
+    assert credits_of(credits, "1", 15, "time_decay") == [
+        d("0.130008574054"),
+        d("0.349957129728"),
+        d("0.520034296218"),
+    ]
+    assert credits_of(credits, "1", 7, "time_decay") == [d("0.402253538703"), d("0.597746461297")]
+    assert credits_of(credits, "1", 15, "position_based") == [d("0.4"), d("0.2"), d("0.4")]
+    assert credits_of(credits, "1", 7, "position_based") == [d("0.5"), d("0.5")]
+    # Five touches: 40 % first, 40 % last, 20 % / 3 each in the middle (0.066666666667 rounded).
+    assert credits_of(credits, "1", 30, "position_based") == [
+        d("0.4"),
+        d("0.066666666667"),
+        d("0.066666666667"),
+        d("0.066666666667"),
+        d("0.399999999999"),
+    ]
+
+
+def test_attributed_revenue_is_exact_to_the_cent(credits):
+    revenue = [r for _, _, _, r in credits[("1", 15, "linear")]]
+    assert revenue == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
+    for (order, _, _), rows in credits.items():
+        assert sum(credit for _, _, credit, _ in rows) == 1
+        assert sum(r for _, _, _, r in rows) == (Decimal("100.00") if order == "1" else Decimal("50.00"))
+
+
+def test_an_order_without_touches_goes_to_direct_or_organic_under_every_model(credits):
+    models = {model for (order, _, model) in credits if order == "2"}
+    assert models == {*RULE_MODELS, "markov", "shapley"}
+    for window in (7, 15, 30):
+        for model in models:
+            assert credits[("2", window, model)] == [("direct_or_organic", None, Decimal(1), Decimal("50.00"))]
+
+
+def test_data_driven_models_split_a_channel_evenly_over_its_touches(credits):
+    for model in ("markov", "shapley"):
+        rows = credits[("1", 30, model)]
+        weibo = [credit for channel, _, credit, _ in rows if channel == "weibo"]
+        assert len(weibo) == 2 and abs(weibo[0] - weibo[1]) <= Decimal("0.000000000001")
+        assert sum(credit for _, _, credit, _ in rows) == 1
