@@ -43,11 +43,19 @@ MARTS = [
     "mart_attribution_roi",
     "mart_platform_claims",
     "mart_attribution_accuracy",
+    "dim_calendar",
+    "fct_order_lines",
+    "fct_settlement_checks",
+    "mart_pnl_periods",
+    "mart_channel_profit",
+    "mart_cohort_unit_economics",
+    "mart_market_context",
 ]
 INTERMEDIATE = [
     "int_attribution__data_driven_weights",
     "int_attribution__paths",
     "int_attribution__touches",
+    "int_finance__order_costs",
     "int_aipl__state_entries",
     "int_aipl__transitions",
     "int_funnel__daily_measures",
@@ -66,6 +74,7 @@ def test_asset_keys_snapshot():
             *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
             "staging/stg_truth__channel_incremental_revenue",
             "truth/channel_incremental_revenue",
+            *(f"reference/{seed}" for seed in ("commission_rates", "market_context", "payment_fee_rates")),
             *RAW_REPORTS,
         ]
     )

@@ -161,7 +161,7 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
     evaluations = result.get_asset_check_evaluations()
     gx = {e.check_name for e in evaluations if e.check_name.startswith("gx_")}
     assert gx == {f"gx_{suite.table}" for suite in discover_suites()}
-    assert len(gx) == 35  # 20 raw reports and 15 marts
+    assert len(gx) == 42  # 20 raw reports and 22 marts
     blocking = [e.check_name for e in evaluations if not e.passed and e.severity != dg.AssetCheckSeverity.WARN]
     assert blocking == []
     assert not list(settings.published.parent.glob(".*tmp*")), "no temporary file left beside the BI file"

@@ -827,7 +827,8 @@ def _write_bills(writer: Writer, world: World, orders: list[Order], as_of: datet
                     money(o.paid_amount * PAYMENT_FEE_RATE),
                 )
             )
-        if o.refund and o.refund.finished_at < as_of:
+        # A refund goes back the way the money came: WeChat Pay refunds are in the WeChat bill.
+        if o.refund and o.refund.finished_at < as_of and o.payment_method in ("支付宝", "花呗"):
             amount = o.refund.amount + Decimal(by_kind["refund_mismatch"].get(o.order_id, {}).get("delta", "0"))
             ledger.append((o.refund.finished_at, o.order_id, "退款", Decimal("0"), amount))
         if o.signed_at and o.signed_at + timedelta(days=10) < as_of:

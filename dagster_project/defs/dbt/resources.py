@@ -29,7 +29,8 @@ def _sources_newer_than(path: Path) -> bool:
 def prepare_manifest() -> Path:
     """`dbt parse` when the manifest is missing or older than any project file."""
     if _sources_newer_than(dbt_project.manifest_path):
-        dbt_project.preparer.prepare(dbt_project)
+        # What DbtProject's preparer does, but with the venv's dbt rather than PATH's.
+        dbt_resource.cli(["--quiet", "parse"], target_path=dbt_project.target_path).wait()
     return dbt_project.manifest_path
 
 

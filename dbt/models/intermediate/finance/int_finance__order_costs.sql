@@ -1,0 +1,92 @@
+-- Per order, what payment and delivery really cost according to the bills: the Alipay
+-- 服务费 lines and the WeChat Pay 手续费 (negative on refunds, the fee given back), and the
+-- JD Logistics / Cainiao freight. Orders a bill does not cover fall back to the contract
+-- rate (payment) or stay at 0 (freight), and say so in the *_source columns. WeChat Pay
+-- fees carry 5 decimals; the P&L takes them rounded to the cent per order.
+with orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+alipay_fees as (
+    select
+        order_id,
+        -sum(expense) as fee
+    from {{ ref('stg_alipay__bill') }}
+    where business_type = '服务费'
+    group by order_id
+),
+
+wechat_fees as (
+    select
+        order_id,
+        sum(fee) as fee
+    from {{ ref('stg_wechatpay__bill') }}
+    group by order_id
+),
+
+freight as (
+    select
+        order_id,
+        sum(freight) as freight
+    from (
+        select
+            order_id,
+            freight
+        from {{ ref('stg_jd_logistics__bill') }}
+        union all
+        select
+            order_id,
+            freight
+        from {{ ref('stg_cainiao__bill') }}
+    ) as bills
+    group by order_id
+),
+
+tmall_payment_methods as (
+    select
+        order_id,
+        payment_method
+    from {{ ref('stg_tmall__orders') }}
+),
+
+payment_rates as (
+    select * from {{ ref('payment_fee_rates') }}
+),
+
+final as (
+    select
+        orders.store,
+        orders.order_id,
+        case
+            when orders.store = 'douyin_shop' then 'douyin_pay'
+            when methods.payment_method = '微信支付' then 'wechatpay'
+            else 'alipay'
+        end as payment_provider,
+        case
+            when not orders.is_paid then 0
+            when coalesce(alipay_fees.fee, wechat_fees.fee) is not null
+                then round(coalesce(alipay_fees.fee, 0) + coalesce(wechat_fees.fee, 0), 2)
+            else round(orders.paid_amount * rates.rate, 2)
+        end as payment_fee,
+        case
+            when not orders.is_paid then 'unpaid'
+            when coalesce(alipay_fees.fee, wechat_fees.fee) is not null then 'bill'
+            else 'contract_rate'
+        end as payment_fee_source,
+        coalesce(freight.freight, 0) as logistics_cost,
+        case when freight.freight is not null then 'bill' else 'not_billed' end as logistics_source
+    from orders
+    left join tmall_payment_methods as methods
+        on orders.store = 'tmall' and orders.order_id = methods.order_id
+    left join alipay_fees on orders.store = 'tmall' and orders.order_id = alipay_fees.order_id
+    left join wechat_fees on orders.store = 'tmall' and orders.order_id = wechat_fees.order_id
+    left join freight on orders.store = 'tmall' and orders.order_id = freight.order_id
+    left join payment_rates as rates
+        on rates.provider = case
+            when orders.store = 'douyin_shop' then 'douyin_pay'
+            when methods.payment_method = '微信支付' then 'wechatpay'
+            else 'alipay'
+        end
+)
+
+select * from final

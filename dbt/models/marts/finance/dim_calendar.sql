@@ -1,0 +1,39 @@
+-- One row per day with calendar and fiscal periods, so every finance mart and BI tool rolls
+-- days up the same way.
+with days as (
+    select cast(spine.day_start as date) as date_day
+    from range(
+        date '{{ var("calendar_start") }}', date '{{ var("calendar_end") }}' + interval 1 day, interval 1 day
+    ) as spine (day_start)
+),
+
+final as (
+    select
+        date_day,
+        cast(date_trunc('week', date_day) as date) as week_start,
+        cast(date_trunc('month', date_day) as date) as month_start,
+        cast(date_trunc('quarter', date_day) as date) as quarter_start,
+        cast(date_trunc('year', date_day) as date) as year_start,
+        year(date_day) as calendar_year,
+        quarter(date_day) as calendar_quarter,
+        month(date_day) as calendar_month,
+        isodow(date_day) as iso_day_of_week,
+        cast({{ fiscal_year('date_day') }} as integer) as fiscal_year,
+        cast({{ fiscal_quarter('date_day') }} as integer) as fiscal_quarter,
+        'FY' || {{ fiscal_year('date_day') }} || ' Q' || {{ fiscal_quarter('date_day') }} as fiscal_quarter_label,
+        cast(
+            make_date(
+                {{ fiscal_year('date_day') }} - {{ 0 if (var('fiscal_year_start_month') | int) == 1 else 1 }},
+                {{ var('fiscal_year_start_month') }},
+                1
+            ) + to_months(3 * ({{ fiscal_quarter('date_day') }} - 1)) as date
+        ) as fiscal_quarter_start,
+        make_date(
+            {{ fiscal_year('date_day') }} - {{ 0 if (var('fiscal_year_start_month') | int) == 1 else 1 }},
+            {{ var('fiscal_year_start_month') }},
+            1
+        ) as fiscal_year_start
+    from days
+)
+
+select * from final

@@ -1,0 +1,204 @@
+-- The P&L of every order line, Tmall and the Douyin shop side by side: GMV → paid → net revenue
+-- → platform fees, payment fees, logistics, COGS → CM1, CM2. Order-level amounts are spread
+-- over the lines by their GMV share, to the cent (lines add up to the order exactly).
+with orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+costs as (
+    select * from {{ ref('int_finance__order_costs') }}
+),
+
+products as (
+    select * from {{ ref('stg_merchant__products') }}
+),
+
+rates as (
+    select * from {{ ref('commission_rates') }}
+),
+
+tmall_lines as (
+    select
+        'tmall' as store,
+        items.order_id,
+        items.sku_id,
+        items.quantity,
+        items.unit_price * items.quantity as line_gmv,
+        row_number() over (partition by items.order_id order by items.sku_id, items.product_id) as line_number
+    from {{ ref('stg_tmall__order_items') }} as items
+),
+
+douyin_lines as (
+    select
+        'douyin_shop' as store,
+        shop_lines.order_id,
+        products.sku_id,
+        shop_lines.quantity,
+        products.list_price * shop_lines.quantity as line_gmv,
+        row_number() over (partition by shop_lines.order_id order by shop_lines.sub_order_id) as line_number,
+        shop_lines.payable_amount,
+        shop_lines.platform_discount,
+        shop_lines.merchant_discount
+    from {{ ref('stg_douyin__shop_orders') }} as shop_lines
+    left join products on shop_lines.product_id = products.product_id
+),
+
+-- An order the item report (宝贝报表) does not cover still carries its money: one line for the
+-- whole order, SKU unknown, so the P&L never loses an order.
+uncovered_orders as (
+    select
+        'tmall' as store,
+        orders.order_id,
+        null as sku_id,
+        0 as quantity,
+        orders.gmv as line_gmv,
+        1 as line_number
+    from orders
+    where
+        orders.store = 'tmall'
+        and not exists (select 1 from tmall_lines where tmall_lines.order_id = orders.order_id)
+),
+
+lines as (
+    select
+        store,
+        order_id,
+        sku_id,
+        quantity,
+        line_gmv,
+        line_number,
+        null as line_paid,
+        null as line_platform_discount,
+        null as line_merchant_discount
+    from tmall_lines
+    union all
+    select
+        store,
+        order_id,
+        sku_id,
+        quantity,
+        line_gmv,
+        line_number,
+        null as line_paid,
+        null as line_platform_discount,
+        null as line_merchant_discount
+    from uncovered_orders
+    union all
+    select
+        store,
+        order_id,
+        sku_id,
+        quantity,
+        line_gmv,
+        line_number,
+        payable_amount,
+        platform_discount,
+        merchant_discount
+    from douyin_lines
+),
+
+weighted as (
+    select
+        lines.*,
+        orders.paid_date,
+        orders.order_date,
+        orders.is_paid,
+        orders.order_channel,
+        orders.paid_amount as order_paid_amount,
+        orders.platform_discount as order_platform_discount,
+        orders.merchant_discount as order_merchant_discount,
+        orders.refund_amount as order_refund_amount,
+        costs.payment_fee as order_payment_fee,
+        costs.payment_fee_source,
+        costs.logistics_cost as order_logistics_cost,
+        costs.logistics_source,
+        coalesce(lines.line_gmv / nullif(sum(lines.line_gmv) over (partition by lines.store, lines.order_id), 0), 0)
+            as gmv_share
+    from lines
+    inner join orders on lines.store = orders.store and lines.order_id = orders.order_id
+    inner join costs on lines.store = costs.store and lines.order_id = costs.order_id
+),
+
+{%- set order_key = 'store, order_id' %}
+
+allocated as (
+    select
+        *,
+        case
+            when store = 'douyin_shop' then case when is_paid then line_paid else 0 end
+            else {{ allocate('order_paid_amount', 'gmv_share', order_key, 'line_number') }}
+        end as paid_amount,
+        case
+            when not is_paid then 0
+            when store = 'douyin_shop' then line_platform_discount
+            else {{ allocate('order_platform_discount', 'gmv_share', order_key, 'line_number') }}
+        end as platform_discount,
+        case
+            when store = 'douyin_shop' then line_merchant_discount
+            else {{ allocate('order_merchant_discount', 'gmv_share', order_key, 'line_number') }}
+        end as merchant_discount,
+        case
+            when store = 'douyin_shop' then case when order_refund_amount > 0 then line_paid else 0 end
+            else {{ allocate('order_refund_amount', 'gmv_share', order_key, 'line_number') }}
+        end as refund_amount,
+        {{ allocate('order_payment_fee', 'gmv_share', order_key, 'line_number') }} as payment_fee,
+        {{ allocate('order_logistics_cost', 'gmv_share', order_key, 'line_number') }} as logistics_cost
+    from weighted
+),
+
+priced as (
+    select
+        allocated.*,
+        coalesce(products.category, 'unknown') as category,
+        coalesce(products.unit_cost, 0) * allocated.quantity as cogs,
+        coalesce(commission.rate, 0) as commission_rate,
+        coalesce(points.rate, 0) as points_rate
+    from allocated
+    left join products on allocated.sku_id = products.sku_id
+    left join rates as commission
+        on
+            commission.fee_type = 'commission'
+            and allocated.store = commission.store
+            and products.category = commission.category
+    left join rates as points
+        on points.fee_type = 'points' and allocated.store = points.store and points.category = '*'
+),
+
+final as (
+    select
+        store,
+        order_id,
+        line_number,
+        sku_id,
+        category,
+        order_date,
+        paid_date,
+        is_paid,
+        order_channel,
+        cast(quantity as bigint) as quantity,
+        cast(line_gmv as decimal(18, 2)) as gmv,
+        cast(merchant_discount as decimal(18, 2)) as merchant_discount,
+        cast(platform_discount as decimal(18, 2)) as platform_discount,
+        cast(paid_amount as decimal(18, 2)) as paid_amount,
+        cast(refund_amount as decimal(18, 2)) as refund_amount,
+        cast(paid_amount + platform_discount - refund_amount as decimal(18, 2)) as net_revenue,
+        cast(round((paid_amount - refund_amount) * commission_rate, 2) as decimal(18, 2)) as commission,
+        cast(round((paid_amount - refund_amount) * points_rate, 2) as decimal(18, 2)) as points,
+        cast(payment_fee as decimal(18, 2)) as payment_fee,
+        payment_fee_source,
+        cast(logistics_cost as decimal(18, 2)) as logistics_cost,
+        logistics_source,
+        cast(cogs as decimal(18, 2)) as cogs
+    from priced
+),
+
+margins as (
+    select
+        *,
+        cast(net_revenue - cogs as decimal(18, 2)) as cm1,
+        cast(commission + points as decimal(18, 2)) as platform_fees,
+        cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost as decimal(18, 2)) as cm2
+    from final
+)
+
+select * from margins

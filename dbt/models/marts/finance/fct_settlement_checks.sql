@@ -1,0 +1,239 @@
+-- Every paid Tmall order checked against the money and parcels that really moved: its payment
+-- line (Alipay 交易收款 or WeChat Pay SUCCESS), its refunds, its payment fee against the
+-- contract rate, and for shipped orders its waybill in the JD Logistics / Cainiao bills. Bill
+-- lines and waybills of unknown orders are checks of their own. One row per check; status
+-- `matched` or the kind of discrepancy, with the amounts and a reason.
+with orders as (
+    select * from {{ ref('stg_tmall__orders') }}
+),
+
+refunds as (
+    select
+        order_id,
+        sum(refund_amount) as refunded
+    from {{ ref('stg_tmall__refunds') }}
+    where refund_status = '退款成功'
+    group by order_id
+),
+
+alipay as (
+    select
+        order_id,
+        sum(income) filter (where business_type = '交易收款') as received,
+        -sum(expense) filter (where business_type = '退款') as refunded,
+        -sum(expense) filter (where business_type = '服务费') as fee,
+        count(*) filter (where business_type = '交易收款') as payment_lines
+    from {{ ref('stg_alipay__bill') }}
+    group by order_id
+),
+
+wechat as (
+    select
+        order_id,
+        sum(settlement_amount) filter (where trade_status = 'SUCCESS') as received,
+        sum(refund_amount) filter (where trade_status = 'REFUND') as refunded,
+        sum(fee) as fee,
+        max(fee_rate) filter (where trade_status = 'SUCCESS') as billed_rate,
+        count(*) filter (where trade_status = 'SUCCESS') as payment_lines
+    from {{ ref('stg_wechatpay__bill') }}
+    group by order_id
+),
+
+waybills as (
+    select
+        order_id,
+        'jd_logistics' as bill_source,
+        freight
+    from {{ ref('stg_jd_logistics__bill') }}
+    union all
+    select
+        order_id,
+        'cainiao' as bill_source,
+        freight
+    from {{ ref('stg_cainiao__bill') }}
+),
+
+rates as (
+    select * from {{ ref('payment_fee_rates') }}
+),
+
+paid as (
+    select
+        orders.order_id,
+        orders.paid_date,
+        orders.paid_amount,
+        orders.order_status,
+        coalesce(refunds.refunded, 0) as refunded,
+        case when orders.payment_method = '微信支付' then 'wechatpay' else 'alipay' end as payment_provider
+    from orders
+    left join refunds on orders.order_id = refunds.order_id
+    where orders.is_paid
+),
+
+billed as (
+    select
+        paid.*,
+        case paid.payment_provider when 'wechatpay' then wechat.payment_lines else alipay.payment_lines end as payment_lines,
+        case paid.payment_provider when 'wechatpay' then wechat.received else alipay.received end as received,
+        coalesce(case paid.payment_provider when 'wechatpay' then wechat.refunded else alipay.refunded end, 0)
+            as bill_refunded,
+        case paid.payment_provider when 'wechatpay' then wechat.fee else alipay.fee end as billed_fee,
+        wechat.billed_rate,
+        rates.rate as contract_rate
+    from paid
+    left join alipay on paid.order_id = alipay.order_id
+    left join wechat on paid.order_id = wechat.order_id
+    left join rates on paid.payment_provider = rates.provider
+),
+
+payment_checks as (
+    select
+        'payment' as check_type,
+        order_id,
+        paid_date,
+        payment_provider as bill_source,
+        case
+            when coalesce(payment_lines, 0) = 0 then 'missing_in_bill'
+            when received <> paid_amount then 'amount_mismatch'
+            else 'matched'
+        end as status,
+        paid_amount as expected_amount,
+        coalesce(received, 0) as billed_amount,
+        case
+            when coalesce(payment_lines, 0) = 0 then 'paid order has no payment line in the ' || payment_provider || ' bill'
+            when received <> paid_amount then 'bill settles ' || received || ' for an order paid ' || paid_amount
+        end as reason
+    from billed
+),
+
+refund_checks as (
+    select
+        'refund' as check_type,
+        order_id,
+        paid_date,
+        payment_provider as bill_source,
+        case when bill_refunded <> refunded then 'refund_mismatch' else 'matched' end as status,
+        refunded as expected_amount,
+        bill_refunded as billed_amount,
+        case
+            when bill_refunded <> refunded
+                then 'bill refunds ' || bill_refunded || ' where Tmall refunded ' || refunded
+        end as reason
+    from billed
+    where refunded > 0 or bill_refunded > 0
+),
+
+-- Alipay bills the fee in cents; WeChat Pay states the rate it applied.
+fee_checks as (
+    select
+        'payment_fee' as check_type,
+        order_id,
+        paid_date,
+        payment_provider as bill_source,
+        case
+            when payment_provider = 'wechatpay' and billed_rate <> contract_rate then 'fee_rate_off'
+            when payment_provider = 'alipay' and billed_fee <> round(paid_amount * contract_rate, 2) then 'fee_rate_off'
+            else 'matched'
+        end as status,
+        round(paid_amount * contract_rate, 2) as expected_amount,
+        round(billed_fee, 2) as billed_amount,
+        case
+            when payment_provider = 'wechatpay' and billed_rate <> contract_rate
+                then 'WeChat Pay charged ' || billed_rate || ' where the contract rate is ' || contract_rate
+            when payment_provider = 'alipay' and billed_fee <> round(paid_amount * contract_rate, 2)
+                then 'Alipay fee ' || billed_fee || ' is not ' || contract_rate || ' × ' || paid_amount
+        end as reason
+    from billed
+    where coalesce(payment_lines, 0) > 0
+),
+
+-- Shipped = paid and past 买家已付款 (waiting to ship).
+waybill_checks as (
+    select
+        'waybill' as check_type,
+        paid.order_id,
+        paid.paid_date,
+        coalesce(min(waybills.bill_source), 'jd_logistics/cainiao') as bill_source,
+        case when count(waybills.order_id) = 0 then 'waybill_missing_in_bill' else 'matched' end as status,
+        null as expected_amount,
+        coalesce(sum(waybills.freight), 0) as billed_amount,
+        case
+            when count(waybills.order_id) = 0 then 'shipped order has no waybill in the JD Logistics or Cainiao bill'
+        end as reason
+    from paid
+    left join waybills on paid.order_id = waybills.order_id
+    where paid.order_status <> '买家已付款'
+    group by paid.order_id, paid.paid_date
+),
+
+unknown_bill_orders as (
+    select
+        'payment' as check_type,
+        bill.order_id,
+        null as paid_date,
+        bill.bill_source,
+        'bill_without_order' as status,
+        0 as expected_amount,
+        bill.received as billed_amount,
+        'the ' || bill.bill_source || ' bill settles money for an order the store never exported' as reason
+    from (
+        select
+            order_id,
+            'alipay' as bill_source,
+            coalesce(received, 0) as received
+        from alipay
+        union all
+        select
+            order_id,
+            'wechatpay' as bill_source,
+            coalesce(received, 0) as received
+        from wechat
+    ) as bill
+    where bill.order_id not in (select orders.order_id from orders)
+),
+
+unknown_waybills as (
+    select
+        'waybill' as check_type,
+        order_id,
+        null as paid_date,
+        bill_source,
+        'waybill_without_order' as status,
+        null as expected_amount,
+        sum(freight) as billed_amount,
+        'the ' || bill_source || ' bill charges freight for an order the store never exported' as reason
+    from waybills
+    where order_id not in (select orders.order_id from orders)
+    group by order_id, bill_source
+),
+
+unioned as (
+    select * from payment_checks
+    union all
+    select * from refund_checks
+    union all
+    select * from fee_checks
+    union all
+    select * from waybill_checks
+    union all
+    select * from unknown_bill_orders
+    union all
+    select * from unknown_waybills
+),
+
+final as (
+    select
+        check_type,
+        order_id,
+        cast(paid_date as date) as paid_date,
+        bill_source,
+        status,
+        status <> 'matched' as is_discrepancy,
+        cast(expected_amount as decimal(18, 2)) as expected_amount,
+        cast(billed_amount as decimal(18, 2)) as billed_amount,
+        cast(billed_amount - expected_amount as decimal(18, 2)) as difference,
+        reason
+    from unioned
+)
+
+select * from final
