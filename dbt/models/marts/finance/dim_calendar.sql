@@ -1,10 +1,17 @@
 -- One row per day with calendar and fiscal periods, so every finance mart and BI tool rolls
 -- days up the same way.
-with days as (
+-- The configured span, stretched to every date an order has: no order falls off a period mart.
+with bounds as (
+    select
+        least(date '{{ var("calendar_start") }}', min(order_date), min(paid_date)) as first_day,
+        greatest(date '{{ var("calendar_end") }}', max(order_date), max(paid_date)) as last_day
+    from {{ ref('fct_orders') }}
+),
+
+days as (
     select cast(spine.day_start as date) as date_day
-    from range(
-        date '{{ var("calendar_start") }}', date '{{ var("calendar_end") }}' + interval 1 day, interval 1 day
-    ) as spine (day_start)
+    from bounds
+    cross join range(bounds.first_day, bounds.last_day + interval 1 day, interval 1 day) as spine (day_start)
 ),
 
 final as (
