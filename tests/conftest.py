@@ -13,12 +13,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 SEEDS = REPO_ROOT / "seeds"
 
 
-@pytest.fixture
-def workspace(tmp_path, monkeypatch):
-    """An isolated home (warehouse, published file, Dagster storage) and an empty landing folder."""
-    home = tmp_path / "home"
-    landing = tmp_path / "landing"
-    landing.mkdir()
+def isolate(home: Path, landing: Path, monkeypatch) -> Settings:
+    """Point every zhongcao and Dagster path at `home` (telemetry off) and read the settings."""
     env = {
         "ZHONGCAO_HOME": home,
         "ZHONGCAO_LANDING": landing,
@@ -29,17 +25,29 @@ def workspace(tmp_path, monkeypatch):
     }
     for name, value in env.items():
         monkeypatch.setenv(name, str(value))
-    (home / "dagster_home").mkdir(parents=True)
+    (home / "dagster_home").mkdir(parents=True, exist_ok=True)
     (home / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     return Settings.from_env()
+
+
+def copy_sample(landing: Path) -> None:
+    for item in SEEDS.iterdir():
+        if item.is_dir():
+            shutil.copytree(item, landing / item.name)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch):
+    """An isolated home (warehouse, published file, Dagster storage) and an empty landing folder."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    return isolate(tmp_path / "home", landing, monkeypatch)
 
 
 @pytest.fixture
 def seeded_workspace(workspace):
     """The workspace with a private copy of the committed sample exports as landing folder."""
-    for item in SEEDS.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, workspace.landing / item.name)
+    copy_sample(workspace.landing)
     return workspace
 
 

@@ -60,6 +60,8 @@ INTERMEDIATE = [
     "int_aipl__transitions",
     "int_funnel__daily_measures",
     "int_identity__click_links",
+    "int_logistics__waybills",
+    "int_marketing__daily_spend",
     "int_sales__orders",
 ]
 

@@ -4,7 +4,6 @@
 import codecs
 import csv
 import io
-import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -15,9 +14,8 @@ import duckdb
 import pytest
 from python_calamine import CalamineWorkbook
 
-from tests.conftest import SEEDS
+from tests.conftest import copy_sample, isolate
 from zhongcao.cli import run_main_job
-from zhongcao.config import Settings
 
 STAGES = {"曝光": "impression", "互动": "engagement", "点击": "click", "搜索": "search", "进店": "store_visit"}
 STAGES["加购"] = "add_to_cart"
@@ -182,22 +180,9 @@ def built(tmp_path_factory):
     """One main-job run over a copy of the sample, shared by the e2e modules that only read it."""
     home = tmp_path_factory.mktemp("home")
     landing = tmp_path_factory.mktemp("landing")
-    for item in SEEDS.iterdir():
-        if item.is_dir():
-            shutil.copytree(item, landing / item.name)
-    with pytest.MonkeyPatch.context() as env:
-        for name, value in {
-            "ZHONGCAO_HOME": home,
-            "ZHONGCAO_LANDING": landing,
-            "ZHONGCAO_WAREHOUSE": home / "warehouse.duckdb",
-            "ZHONGCAO_PUBLISHED": home / "published" / "zhongcao.duckdb",
-            "ZHONGCAO_QUARANTINE": home / "quarantine",
-            "DAGSTER_HOME": home / "dagster_home",
-        }.items():
-            env.setenv(name, str(value))
-        (home / "dagster_home").mkdir()
-        (home / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-        settings = Settings.from_env()
+    copy_sample(landing)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = isolate(home, landing, monkeypatch)
         assert run_main_job(settings, quiet=True).success
     con = duckdb.connect(str(settings.published), read_only=True)
     yield con, Sample.read(landing)

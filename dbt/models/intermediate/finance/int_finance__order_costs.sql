@@ -28,17 +28,7 @@ freight as (
     select
         order_id,
         sum(freight) as freight
-    from (
-        select
-            order_id,
-            freight
-        from {{ ref('stg_jd_logistics__bill') }}
-        union all
-        select
-            order_id,
-            freight
-        from {{ ref('stg_cainiao__bill') }}
-    ) as bills
+    from {{ ref('int_logistics__waybills') }}
     group by order_id
 ),
 

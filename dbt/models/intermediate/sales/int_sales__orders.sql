@@ -26,17 +26,7 @@ deliveries as (
     select
         order_id,
         min(signed_at) as delivered_at
-    from (
-        select
-            order_id,
-            signed_at
-        from {{ ref('stg_jd_logistics__bill') }}
-        union all
-        select
-            order_id,
-            signed_at
-        from {{ ref('stg_cainiao__bill') }}
-    ) as bills
+    from {{ ref('int_logistics__waybills') }}
     where signed_at is not null
     group by order_id
 ),

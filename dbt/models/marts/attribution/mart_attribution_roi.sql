@@ -2,16 +2,7 @@
 -- Spend beside attributed results per day × channel × campaign × note × creator, per model and
 -- window: what each yuan of ads, creator fees and 小红星 service fees returned.
 with spend as (
-    select
-        date_day,
-        platform as channel,
-        campaign_id,
-        note_id,
-        creator_id,
-        sum(spend) as spend
-    from {{ ref('int_funnel__daily_measures') }}
-    where spend <> 0
-    group by all
+    select * from {{ ref('int_marketing__daily_spend') }}
 ),
 
 attributed as (

@@ -42,15 +42,9 @@ wechat as (
 waybills as (
     select
         order_id,
-        'jd_logistics' as bill_source,
+        carrier_bill as bill_source,
         freight
-    from {{ ref('stg_jd_logistics__bill') }}
-    union all
-    select
-        order_id,
-        'cainiao' as bill_source,
-        freight
-    from {{ ref('stg_cainiao__bill') }}
+    from {{ ref('int_logistics__waybills') }}
 ),
 
 rates as (

@@ -32,10 +32,9 @@ attributed as (
 spend as (
     select
         cast(date_trunc('month', date_day) as date) as month_start,
-        platform as channel,
+        channel,
         sum(spend) as spend
-    from {{ ref('int_funnel__daily_measures') }}
-    where spend <> 0
+    from {{ ref('int_marketing__daily_spend') }}
     group by all
 ),
 
