@@ -1,0 +1,87 @@
+"""Time `dbt run` of the marts on a loaded warehouse: seconds per model (from dbt's
+run_results.json), total wall time and the dbt process's peak RSS.
+
+    .venv/bin/python bench/load_landing.py /tmp/medium --home /tmp/medium-home
+    .venv/bin/python bench/build_marts.py /tmp/medium-home/warehouse.duckdb --landing /tmp/medium
+    .venv/bin/python bench/build_marts.py /tmp/medium-home/warehouse.duckdb --select +fct_attribution_credits
+
+The warehouse is changed in place (models are rebuilt). Figures, not assertions.
+"""
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import duckdb  # noqa: E402
+
+from zhongcao.config import DBT_PROJECT_DIR  # noqa: E402
+from zhongcao.ingest.truth import load_channel_truth  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("warehouse", type=Path, help="a warehouse loaded by the loader (e.g. bench/load_landing.py)")
+    parser.add_argument("--select", default="fqn:*", help="dbt selection (default: every model and seed)")
+    parser.add_argument("--landing", type=Path, help="landing folder whose _truth/ feeds the accuracy mart")
+    parser.add_argument("--memory", default="4GB", help="DuckDB memory limit for dbt (default 4GB)")
+    args = parser.parse_args()
+
+    con = duckdb.connect(str(args.warehouse))
+    truth_rows = load_channel_truth(con, args.landing) if args.landing else None
+    if truth_rows is None:
+        con.execute("create schema if not exists truth")
+        con.execute(
+            "create table if not exists truth.channel_incremental_revenue (platform varchar, "
+            "true_incremental_revenue decimal(18, 2), effect_per_touch double, decay_days double)"
+        )
+    con.close()
+
+    dbt = Path(sys.executable).with_name("dbt")
+    with tempfile.TemporaryDirectory() as target:
+        command = [
+            str(dbt),
+            "build",
+            "--exclude",
+            "resource_type:test",
+            "--select",
+            args.select,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            target,
+            "--log-path",
+            target,
+        ]
+        env = {
+            **os.environ,
+            "ZHONGCAO_WAREHOUSE": str(args.warehouse.resolve()),
+            "ZHONGCAO_DUCKDB_MEMORY": args.memory,
+            "DO_NOT_TRACK": "1",
+        }
+        started = time.perf_counter()
+        run = subprocess.run(command, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        results_path = Path(target) / "run_results.json"
+        results = json.loads(results_path.read_text()) if results_path.exists() else {"results": []}
+    for result in sorted(results["results"], key=lambda r: -r["execution_time"]):
+        name = result["unique_id"].split(".")[-1]
+        print(f"{name:<42}{result['status']:>8}{result['execution_time']:>9.1f} s")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{'total (wall)':<42}{'':>8}{wall:>9.1f} s   peak RSS {peak_mb:,.0f} MB")
+    if run.returncode != 0:
+        print(run.stdout[-3000:])
+        sys.exit(run.returncode)
+
+
+if __name__ == "__main__":
+    main()
