@@ -89,6 +89,8 @@ def credits(tmp_path_factory):
     )
     assert run.returncode == 0, run.stdout[-3000:]
     con = duckdb.connect(settings_env["ZHONGCAO_WAREHOUSE"], read_only=True)
+    leftovers = con.execute("select table_name from information_schema.tables where table_schema = 'main'")
+    assert leftovers.fetchall() == [], "the data-driven model must not leave its helper views behind"
     rows = con.execute(
         "select order_id, window_days, attribution_model, channel, event_at, credit, attributed_net_revenue "
         "from marts.fct_attribution_credits order by order_id, window_days, attribution_model, touch_number"

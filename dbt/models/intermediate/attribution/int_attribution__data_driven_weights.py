@@ -11,7 +11,7 @@ CONVERTING = """
     select window_days, channels, count(*) as paths
     from (
         select store, order_id, window_days, list(channel order by touch_number) as channels
-        from paths
+        from zc_paths
         group by all
     ) as per_order
     group by all
@@ -21,15 +21,15 @@ CONVERTING = """
 NON_CONVERTING = """
     with last_touch as (
         select person_key, max(event_at) as last_at
-        from touches
-        where person_key not in (select person_key from orders where is_paid and person_key is not null)
+        from zc_touches
+        where person_key not in (select person_key from zc_orders where is_paid and person_key is not null)
         group by person_key
     ),
     per_person as (
         select w.window_days, t.person_key, list(t.channel order by t.event_at, t.touchpoint_key) as channels
-        from touches as t
+        from zc_touches as t
         join last_touch as l on t.person_key = l.person_key
-        join (select distinct window_days from paths) as w
+        join (select distinct window_days from zc_paths) as w
             on t.event_at >= l.last_at - to_days(w.window_days)
         group by all
     )
@@ -39,15 +39,21 @@ NON_CONVERTING = """
 
 def model(dbt, session):
     dbt.config(materialized="table")
-    dbt.ref("int_attribution__paths").create_view("zc_int_attribution__paths", replace=True)
-    dbt.ref("int_attribution__touches").create_view("zc_int_attribution__touches", replace=True)
-    dbt.ref("fct_orders").create_view("zc_fct_orders", replace=True)
-    converting = session.sql(CONVERTING.replace("from paths", "from zc_int_attribution__paths")).df()
-    non_converting = session.sql(
-        NON_CONVERTING.replace("from touches", "from zc_int_attribution__touches")
-        .replace("from orders", "from zc_fct_orders")
-        .replace("from paths", "from zc_int_attribution__paths")
-    ).df()
+    # dbt.ref() arguments must be literals; the views give the SQL above stable names and are
+    # dropped again (create_view makes real views, which would stay in the warehouse).
+    views = {
+        "zc_paths": dbt.ref("int_attribution__paths"),
+        "zc_touches": dbt.ref("int_attribution__touches"),
+        "zc_orders": dbt.ref("fct_orders"),
+    }
+    try:
+        for name, relation in views.items():
+            relation.create_view(name, replace=True)
+        converting = session.sql(CONVERTING).df()
+        non_converting = session.sql(NON_CONVERTING).df()
+    finally:
+        for name in views:
+            session.execute(f"drop view if exists {name}")
     rows = []
     for window in sorted(set(converting["window_days"])):
         sample = [
