@@ -63,30 +63,17 @@ def test_pnl_lines_tie_to_the_orders_and_obey_the_waterfall_on_every_row(built):
     con, sample = built
     rows = con.execute(
         "select store, order_id, gmv, paid_amount, platform_discount, refund_amount, net_revenue, commission, points, "
-        "platform_fees, payment_fee, logistics_cost, cogs, cm1, cm2 from fct_order_lines"
+        "platform_fees, payment_fee, logistics_cost, cogs, cm1, cm2, marketing_cost, cm3 from fct_order_lines"
     ).fetchall()
     per_order = defaultdict(lambda: [Decimal(0)] * 4)
-    for (
-        store,
-        order_id,
-        gmv,
-        paid,
-        discount,
-        refund,
-        net,
-        commission,
-        points,
-        fees,
-        payment,
-        freight,
-        cogs,
-        cm1,
-        cm2,
-    ) in rows:
+    for row in rows:
+        store, order_id, gmv, paid, discount, refund, net, commission, points, fees, payment, freight, cogs = row[:13]
+        cm1, cm2, marketing, cm3 = row[13:]
         assert net == paid + discount - refund
         assert cm1 == net - cogs
         assert fees == commission + points
         assert cm2 == cm1 - fees - payment - freight
+        assert cm3 == cm2 - marketing
         totals = per_order[(store, order_id)]
         for i, value in enumerate((gmv, paid, refund, net)):
             totals[i] += value
@@ -171,3 +158,15 @@ def test_every_period_grain_adds_up_to_the_same_pnl(built):
         ).fetchall()
     }
     assert labels == {"FY2027 Q3"}  # the sample's October–November 2026
+
+
+def test_cm3_carries_the_spend_of_every_channel_month_with_attributed_orders(built):
+    con, _ = built
+    allocated = con.execute("select sum(marketing_cost) from fct_order_lines").fetchone()[0]
+    channel_months = con.execute(
+        "select sum(spend) from mart_channel_profit where attribution_model = 'linear' and is_default_window "
+        "and attributed_net_revenue > 0"
+    ).fetchone()[0]
+    assert allocated == channel_months > 0
+    totals = con.execute("select sum(cm2), sum(cm3) from fct_order_lines").fetchone()
+    assert totals[1] == totals[0] - allocated

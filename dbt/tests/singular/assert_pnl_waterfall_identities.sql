@@ -6,3 +6,4 @@ where
     or cm1 <> net_revenue - cogs
     or platform_fees <> commission + points
     or cm2 <> cm1 - platform_fees - payment_fee - logistics_cost
+    or cm3 <> cm2 - marketing_cost

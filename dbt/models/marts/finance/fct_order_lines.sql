@@ -1,5 +1,6 @@
 -- The P&L of every order line, Tmall and the Douyin shop side by side: GMV → paid → net revenue
--- → platform fees, payment fees, logistics, COGS → CM1, CM2. Order-level amounts are spread
+-- → platform fees, payment fees, logistics, COGS → CM1, CM2, and CM3 after the marketing spend
+-- allocated through attribution. Order-level amounts are spread
 -- over the lines by their GMV share, to the cent (lines add up to the order exactly).
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -7,6 +8,10 @@ with orders as (
 
 costs as (
     select * from {{ ref('int_finance__order_costs') }}
+),
+
+marketing as (
+    select * from {{ ref('int_finance__order_marketing') }}
 ),
 
 products as (
@@ -112,11 +117,13 @@ weighted as (
         costs.payment_fee_source,
         costs.logistics_cost as order_logistics_cost,
         costs.logistics_source,
+        coalesce(marketing.marketing_cost, 0) as order_marketing_cost,
         coalesce(lines.line_gmv / nullif(sum(lines.line_gmv) over (partition by lines.store, lines.order_id), 0), 0)
             as gmv_share
     from lines
     inner join orders on lines.store = orders.store and lines.order_id = orders.order_id
     inner join costs on lines.store = costs.store and lines.order_id = costs.order_id
+    left join marketing on lines.store = marketing.store and lines.order_id = marketing.order_id
 ),
 
 {%- set order_key = 'store, order_id' %}
@@ -142,7 +149,8 @@ allocated as (
             else {{ allocate('order_refund_amount', 'gmv_share', order_key, 'line_number') }}
         end as refund_amount,
         {{ allocate('order_payment_fee', 'gmv_share', order_key, 'line_number') }} as payment_fee,
-        {{ allocate('order_logistics_cost', 'gmv_share', order_key, 'line_number') }} as logistics_cost
+        {{ allocate('order_logistics_cost', 'gmv_share', order_key, 'line_number') }} as logistics_cost,
+        {{ allocate('order_marketing_cost', 'gmv_share', order_key, 'line_number') }} as marketing_cost
     from weighted
 ),
 
@@ -188,7 +196,8 @@ final as (
         payment_fee_source,
         cast(logistics_cost as decimal(18, 2)) as logistics_cost,
         logistics_source,
-        cast(cogs as decimal(18, 2)) as cogs
+        cast(cogs as decimal(18, 2)) as cogs,
+        cast(marketing_cost as decimal(18, 2)) as marketing_cost
     from priced
 ),
 
@@ -197,7 +206,9 @@ margins as (
         *,
         cast(net_revenue - cogs as decimal(18, 2)) as cm1,
         cast(commission + points as decimal(18, 2)) as platform_fees,
-        cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost as decimal(18, 2)) as cm2
+        cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost as decimal(18, 2)) as cm2,
+        cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost - marketing_cost as decimal(18, 2))
+            as cm3
     from final
 )
 

@@ -9,7 +9,8 @@
 } -%}
 {%- set measures = [
     'quantity', 'gmv', 'merchant_discount', 'platform_discount', 'paid_amount', 'refund_amount',
-    'net_revenue', 'commission', 'points', 'platform_fees', 'payment_fee', 'logistics_cost', 'cogs', 'cm1', 'cm2'
+    'net_revenue', 'commission', 'points', 'platform_fees', 'payment_fee', 'logistics_cost', 'cogs', 'cm1', 'cm2',
+    'marketing_cost', 'cm3'
 ] -%}
 -- The P&L per period (day, week, month, quarter, year and fiscal quarter and year) × store ×
 -- category × SKU × order channel. Paid lines by payment day; gmv_placed counts every order

@@ -1,0 +1,51 @@
+-- Marketing spend allocated to orders through attribution (dbt vars attribution_default_model,
+-- default window): each channel's spend in a month goes to the orders credited to that channel
+-- in that month, in proportion to their attributed net revenue, to the cent (the remainder
+-- goes to the channel-month's last order). Spend of a channel-month without attributed revenue
+-- cannot be allocated and stays visible in mart_channel_profit.
+with credits as (
+    select
+        store,
+        order_id,
+        channel,
+        cast(date_trunc('month', paid_date) as date) as month_start,
+        sum(attributed_net_revenue) as attributed_net_revenue
+    from {{ ref('fct_attribution_credits') }}
+    where attribution_model = '{{ var("attribution_default_model") }}' and is_default_window
+    group by all
+),
+
+spend as (
+    select
+        cast(date_trunc('month', date_day) as date) as month_start,
+        channel,
+        sum(spend) as spend
+    from {{ ref('int_marketing__daily_spend') }}
+    group by all
+),
+
+weighted as (
+    select
+        credits.*,
+        spend.spend,
+        credits.attributed_net_revenue
+        / sum(credits.attributed_net_revenue) over (partition by credits.month_start, credits.channel) as spend_share
+    from credits
+    inner join spend on credits.month_start = spend.month_start and credits.channel = spend.channel
+),
+
+allocated as (
+    select
+        store,
+        order_id,
+        {{ allocate('spend', 'spend_share', 'month_start, channel', 'store, order_id') }} as marketing_cost
+    from weighted
+    where spend_share is not null
+)
+
+select
+    store,
+    order_id,
+    cast(sum(marketing_cost) as decimal(18, 2)) as marketing_cost
+from allocated
+group by all

@@ -1,0 +1,32 @@
+-- The P&L carries every yuan of spend of each channel-month that has attributed revenue under
+-- the default model and window, no more and no less.
+with allocatable as (
+    select sum(spend.spend) as spend
+    from (
+        select
+            cast(date_trunc('month', date_day) as date) as month_start,
+            channel,
+            sum(spend) as spend
+        from {{ ref('int_marketing__daily_spend') }}
+        group by all
+    ) as spend
+    where exists (
+        select 1
+        from {{ ref('fct_attribution_credits') }} as credits
+        where
+            credits.attribution_model = '{{ var("attribution_default_model") }}'
+            and credits.is_default_window
+            and credits.channel = spend.channel
+            and cast(date_trunc('month', credits.paid_date) as date) = spend.month_start
+    )
+),
+
+allocated as (
+    select sum(marketing_cost) as spend from {{ ref('fct_order_lines') }}
+)
+
+select
+    allocatable.spend as allocatable,
+    allocated.spend as allocated
+from allocatable, allocated
+where allocatable.spend is distinct from allocated.spend
