@@ -56,6 +56,7 @@ INTERMEDIATE = [
     "int_attribution__paths",
     "int_attribution__touches",
     "int_finance__order_costs",
+    "int_finance__order_marketing",
     "int_aipl__state_entries",
     "int_aipl__transitions",
     "int_funnel__daily_measures",
