@@ -3,8 +3,10 @@
     up to the amount exactly. The weight is cast to DECIMAL so no money passes through a float. -#}
 {% macro allocate(amount, weight, partition_by, order_by) -%}
     {%- set share = 'cast(' ~ weight ~ ' as decimal(38, 18))' -%}
+    {#- the last row of the ascending order, whatever the number of order columns -#}
+    {%- set order_desc = order_by.split(',') | map('trim') | map('string') | join(' desc, ') ~ ' desc' -%}
     case
-        when row_number() over (partition by {{ partition_by }} order by {{ order_by }} desc) = 1
+        when row_number() over (partition by {{ partition_by }} order by {{ order_desc }}) = 1
             then {{ amount }} - coalesce(sum(round({{ amount }} * {{ share }}, 2)) over (
                 partition by {{ partition_by }} order by {{ order_by }}
                 rows between unbounded preceding and 1 preceding
