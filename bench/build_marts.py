@@ -4,6 +4,7 @@ run_results.json), total wall time and the dbt process's peak RSS.
     .venv/bin/python bench/load_landing.py /tmp/medium --home /tmp/medium-home
     .venv/bin/python bench/build_marts.py /tmp/medium-home/warehouse.duckdb --landing /tmp/medium
     .venv/bin/python bench/build_marts.py /tmp/medium-home/warehouse.duckdb --select +fct_attribution_credits
+    .venv/bin/python bench/build_marts.py WAREHOUSE --vars '{attribution_windows: [15]}'
 
 The warehouse is changed in place (models are rebuilt). Figures, not assertions.
 """
@@ -32,6 +33,7 @@ def main() -> None:
     parser.add_argument("--select", default="fqn:*", help="dbt selection (default: every model and seed)")
     parser.add_argument("--landing", type=Path, help="landing folder whose _truth/ feeds the accuracy mart")
     parser.add_argument("--memory", default="4GB", help="DuckDB memory limit for dbt (default 4GB)")
+    parser.add_argument("--vars", help="dbt vars as YAML, e.g. '{attribution_windows: [15]}'")
     args = parser.parse_args()
 
     con = duckdb.connect(str(args.warehouse))
@@ -61,6 +63,7 @@ def main() -> None:
             target,
             "--log-path",
             target,
+            *(["--vars", args.vars] if args.vars else []),
         ]
         env = {
             **os.environ,
