@@ -63,6 +63,8 @@ INTERMEDIATE = [
     "int_identity__click_links",
     "int_logistics__waybills",
     "int_marketing__daily_spend",
+    "int_marketing__monthly_spend",
+    "int_sales__order_lines",
     "int_sales__orders",
 ]
 

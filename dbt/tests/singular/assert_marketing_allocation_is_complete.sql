@@ -3,12 +3,7 @@
 with allocatable as (
     select sum(spend.spend) as spend
     from (
-        select
-            cast(date_trunc('month', date_day) as date) as month_start,
-            channel,
-            sum(spend) as spend
-        from {{ ref('int_marketing__daily_spend') }}
-        group by all
+        select * from {{ ref('int_marketing__monthly_spend') }}
     ) as spend
     where exists (
         select 1

@@ -16,12 +16,7 @@ with credits as (
 ),
 
 spend as (
-    select
-        cast(date_trunc('month', date_day) as date) as month_start,
-        channel,
-        sum(spend) as spend
-    from {{ ref('int_marketing__daily_spend') }}
-    group by all
+    select * from {{ ref('int_marketing__monthly_spend') }}
 ),
 
 weighted as (

@@ -5,10 +5,6 @@ with tmall_orders as (
     select * from {{ ref('stg_tmall__orders') }}
 ),
 
-tmall_items as (
-    select * from {{ ref('stg_tmall__order_items') }}
-),
-
 tmall_refunds as (
     select * from {{ ref('stg_tmall__refunds') }}
 ),
@@ -17,8 +13,8 @@ douyin_lines as (
     select * from {{ ref('stg_douyin__shop_orders') }}
 ),
 
-products as (
-    select * from {{ ref('stg_merchant__products') }}
+order_lines as (
+    select * from {{ ref('int_sales__order_lines') }}
 ),
 
 -- 签收: the carriers' freight bills say when each parcel was signed for.
@@ -31,36 +27,14 @@ deliveries as (
     group by order_id
 ),
 
-tmall_line_amounts as (
-    select
-        items.order_id,
-        coalesce(products.category, 'unknown') as category,
-        sum(items.unit_price * items.quantity) as line_amount
-    from tmall_items as items
-    left join products on items.sku_id = products.sku_id
-    group by all
-),
-
-douyin_line_amounts as (
-    select
-        douyin_lines.order_id,
-        coalesce(products.category, 'unknown') as category,
-        sum(products.list_price * douyin_lines.quantity) as line_amount
-    from douyin_lines
-    left join products on douyin_lines.product_id = products.product_id
-    group by all
-),
-
 line_amounts as (
     select
-        'tmall' as store,
-        *
-    from tmall_line_amounts
-    union all
-    select
-        'douyin_shop' as store,
-        *
-    from douyin_line_amounts
+        store,
+        order_id,
+        category,
+        sum(line_gmv) as line_amount
+    from order_lines
+    group by all
 ),
 
 -- The category of an order is that of its largest line by amount (ties: first category by
@@ -134,8 +108,9 @@ douyin_orders as (
 douyin_gmv as (
     select
         order_id,
-        sum(line_amount) as gmv
-    from douyin_line_amounts
+        sum(line_gmv) as gmv
+    from order_lines
+    where store = 'douyin_shop'
     group by order_id
 ),
 

@@ -22,30 +22,8 @@ rates as (
     select * from {{ ref('commission_rates') }}
 ),
 
-tmall_lines as (
-    select
-        'tmall' as store,
-        items.order_id,
-        items.sku_id,
-        items.quantity,
-        items.unit_price * items.quantity as line_gmv,
-        row_number() over (partition by items.order_id order by items.sku_id, items.product_id) as line_number
-    from {{ ref('stg_tmall__order_items') }} as items
-),
-
-douyin_lines as (
-    select
-        'douyin_shop' as store,
-        shop_lines.order_id,
-        products.sku_id,
-        shop_lines.quantity,
-        products.list_price * shop_lines.quantity as line_gmv,
-        row_number() over (partition by shop_lines.order_id order by shop_lines.sub_order_id) as line_number,
-        shop_lines.payable_amount,
-        shop_lines.platform_discount,
-        shop_lines.merchant_discount
-    from {{ ref('stg_douyin__shop_orders') }} as shop_lines
-    left join products on shop_lines.product_id = products.product_id
+order_lines as (
+    select * from {{ ref('int_sales__order_lines') }}
 ),
 
 -- An order the item report (宝贝报表) does not cover still carries its money: one line for the
@@ -54,52 +32,36 @@ uncovered_orders as (
     select
         'tmall' as store,
         orders.order_id,
+        1 as line_number,
         null as sku_id,
         0 as quantity,
         orders.gmv as line_gmv,
-        1 as line_number
+        null as line_paid,
+        null as line_platform_discount,
+        null as line_merchant_discount
     from orders
     where
         orders.store = 'tmall'
-        and not exists (select 1 from tmall_lines where tmall_lines.order_id = orders.order_id)
+        and not exists (
+            select 1 from order_lines
+            where order_lines.store = 'tmall' and order_lines.order_id = orders.order_id
+        )
 ),
 
 lines as (
     select
         store,
         order_id,
+        line_number,
         sku_id,
         quantity,
         line_gmv,
-        line_number,
-        null as line_paid,
-        null as line_platform_discount,
-        null as line_merchant_discount
-    from tmall_lines
+        line_paid,
+        line_platform_discount,
+        line_merchant_discount
+    from order_lines
     union all
-    select
-        store,
-        order_id,
-        sku_id,
-        quantity,
-        line_gmv,
-        line_number,
-        null as line_paid,
-        null as line_platform_discount,
-        null as line_merchant_discount
-    from uncovered_orders
-    union all
-    select
-        store,
-        order_id,
-        sku_id,
-        quantity,
-        line_gmv,
-        line_number,
-        payable_amount,
-        platform_discount,
-        merchant_discount
-    from douyin_lines
+    select * from uncovered_orders
 ),
 
 weighted as (

@@ -30,12 +30,7 @@ attributed as (
 ),
 
 spend as (
-    select
-        cast(date_trunc('month', date_day) as date) as month_start,
-        channel,
-        sum(spend) as spend
-    from {{ ref('int_marketing__daily_spend') }}
-    group by all
+    select * from {{ ref('int_marketing__monthly_spend') }}
 ),
 
 models as (
