@@ -64,6 +64,7 @@ INTERMEDIATE = [
     "int_logistics__waybills",
     "int_marketing__daily_spend",
     "int_marketing__monthly_spend",
+    "int_payments__bills_by_order",
     "int_sales__order_lines",
     "int_sales__orders",
 ]

@@ -7,21 +7,8 @@ with orders as (
     select * from {{ ref('fct_orders') }}
 ),
 
-alipay_fees as (
-    select
-        order_id,
-        -sum(expense) as fee
-    from {{ ref('stg_alipay__bill') }}
-    where business_type = '服务费'
-    group by order_id
-),
-
-wechat_fees as (
-    select
-        order_id,
-        sum(fee) as fee
-    from {{ ref('stg_wechatpay__bill') }}
-    group by order_id
+bills as (
+    select * from {{ ref('int_payments__bills_by_order') }}
 ),
 
 freight as (
@@ -54,13 +41,13 @@ final as (
         end as payment_provider,
         case
             when not orders.is_paid then 0
-            when coalesce(alipay_fees.fee, wechat_fees.fee) is not null
-                then round(coalesce(alipay_fees.fee, 0) + coalesce(wechat_fees.fee, 0), 2)
+            when coalesce(bills.alipay_fee, bills.wechat_fee) is not null
+                then round(coalesce(bills.alipay_fee, 0) + coalesce(bills.wechat_fee, 0), 2)
             else round(orders.paid_amount * rates.rate, 2)
         end as payment_fee,
         case
             when not orders.is_paid then 'unpaid'
-            when coalesce(alipay_fees.fee, wechat_fees.fee) is not null then 'bill'
+            when coalesce(bills.alipay_fee, bills.wechat_fee) is not null then 'bill'
             else 'contract_rate'
         end as payment_fee_source,
         coalesce(freight.freight, 0) as logistics_cost,
@@ -68,8 +55,7 @@ final as (
     from orders
     left join tmall_payment_methods as methods
         on orders.store = 'tmall' and orders.order_id = methods.order_id
-    left join alipay_fees on orders.store = 'tmall' and orders.order_id = alipay_fees.order_id
-    left join wechat_fees on orders.store = 'tmall' and orders.order_id = wechat_fees.order_id
+    left join bills on orders.store = 'tmall' and orders.order_id = bills.order_id
     left join freight on orders.store = 'tmall' and orders.order_id = freight.order_id
     left join payment_rates as rates
         on rates.provider = case

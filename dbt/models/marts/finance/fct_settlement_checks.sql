@@ -16,27 +16,8 @@ refunds as (
     group by order_id
 ),
 
-alipay as (
-    select
-        order_id,
-        sum(income) filter (where business_type = '交易收款') as received,
-        -sum(expense) filter (where business_type = '退款') as refunded,
-        -sum(expense) filter (where business_type = '服务费') as fee,
-        count(*) filter (where business_type = '交易收款') as payment_lines
-    from {{ ref('stg_alipay__bill') }}
-    group by order_id
-),
-
-wechat as (
-    select
-        order_id,
-        sum(settlement_amount) filter (where trade_status = 'SUCCESS') as received,
-        sum(refund_amount) filter (where trade_status = 'REFUND') as refunded,
-        sum(fee) as fee,
-        max(fee_rate) filter (where trade_status = 'SUCCESS') as billed_rate,
-        count(*) filter (where trade_status = 'SUCCESS') as payment_lines
-    from {{ ref('stg_wechatpay__bill') }}
-    group by order_id
+bills as (
+    select * from {{ ref('int_payments__bills_by_order') }}
 ),
 
 waybills as (
@@ -67,16 +48,19 @@ paid as (
 billed as (
     select
         paid.*,
-        case paid.payment_provider when 'wechatpay' then wechat.payment_lines else alipay.payment_lines end as payment_lines,
-        case paid.payment_provider when 'wechatpay' then wechat.received else alipay.received end as received,
-        coalesce(case paid.payment_provider when 'wechatpay' then wechat.refunded else alipay.refunded end, 0)
-            as bill_refunded,
-        case paid.payment_provider when 'wechatpay' then wechat.fee else alipay.fee end as billed_fee,
-        wechat.billed_rate,
+        case paid.payment_provider
+            when 'wechatpay' then bills.wechat_payment_lines else bills.alipay_payment_lines
+        end as payment_lines,
+        case paid.payment_provider when 'wechatpay' then bills.wechat_received else bills.alipay_received end
+            as received,
+        coalesce(
+            case paid.payment_provider when 'wechatpay' then bills.wechat_refunded else bills.alipay_refunded end, 0
+        ) as bill_refunded,
+        case paid.payment_provider when 'wechatpay' then bills.wechat_fee else bills.alipay_fee end as billed_fee,
+        bills.wechat_billed_rate as billed_rate,
         rates.rate as contract_rate
     from paid
-    left join alipay on paid.order_id = alipay.order_id
-    left join wechat on paid.order_id = wechat.order_id
+    left join bills on paid.order_id = bills.order_id
     left join rates on paid.payment_provider = rates.provider
 ),
 
@@ -174,14 +158,16 @@ unknown_bill_orders as (
         select
             order_id,
             'alipay' as bill_source,
-            coalesce(received, 0) as received
-        from alipay
+            coalesce(alipay_received, 0) as received
+        from bills
+        where alipay_lines > 0
         union all
         select
             order_id,
             'wechatpay' as bill_source,
-            coalesce(received, 0) as received
-        from wechat
+            coalesce(wechat_received, 0) as received
+        from bills
+        where wechat_lines > 0
     ) as bill
     where bill.order_id not in (select orders.order_id from orders)
 ),
