@@ -279,6 +279,34 @@ def test_encoding_refusals_name_the_line(workspace):
     assert refused.reason.startswith("undecodable bytes (0xff at offset")
 
 
+def test_bad_bytes_past_the_checked_head_refuse_a_large_file_by_line(workspace):
+    # The reader decodes only the head of a big UTF-8 export; DuckDB meets the bad byte, and the
+    # file is then refused exactly as a small one would be.
+    rows = [f"2025-03-26,1,a,11,{100 + i},n1,信息流,1.00,100,5,5%,1" for i in range(3000)]
+    body = juguang(*rows).encode()
+    damaged = body.replace(b"11,2600,", b"11,\xff2600,")
+    assert damaged != body
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", damaged)
+    outcomes, messages = load(workspace)
+    refused = outcomes["xiaohongshu__juguang_ads"].files[0]
+    assert refused.status == "refused" and refused.refused_line == 2502
+    assert refused.reason.startswith("undecodable bytes (0xff at offset")
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(0,)]
+
+
+def test_gb18030_export_with_a_footer_is_transcoded_for_duckdb(workspace):
+    header = "日期,计划ID,花费,展现量,点击量,成交金额"
+    rows = [f"2025-03-26,{i},¥1.00,100,5,9.90" for i in range(3000)]
+    text = "\r\n".join([header, *rows, "合计,,¥3000.00,300000,15000,29700.00"]) + "\r\n"
+    write_export(workspace.landing, "alimama", "ads", "a.csv", text, encoding="gb18030")
+    outcomes, _ = load(workspace)
+    assert outcomes["alimama__ads"].rows_loaded == 3000
+    assert query(workspace, "select encoding from meta.load_files") == [("gb18030",)]
+    assert query(workspace, "select min(_row_number), max(_row_number), sum(spend) from raw.alimama__ads") == [
+        (2, 3001, Decimal("3000.00"))
+    ]
+
+
 def test_missing_final_newline_is_not_truncation_and_bom_utf8_loads(workspace):
     text = "\ufeff" + juguang("2025-03-26,1,a,11,111,n1,信息流,1,1,1,1%,1").rstrip("\n")
     write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", text)
@@ -448,6 +476,8 @@ def test_large_csv_takes_the_duckdb_path_with_exact_lines(workspace, monkeypatch
     )
     outcomes, _ = load(workspace)
     assert fallback == []
+    assert (workspace.landing / "xiaohongshu" / "juguang_ads" / "a.csv").exists(), "read in place, never removed"
+    assert list((workspace.home / "tmp").glob("*.csv")) == [], "a UTF-8 export running to its end is not copied"
     assert outcomes["xiaohongshu__juguang_ads"].rows_loaded == 2999
     assert query(workspace, "select line, raw_value from meta.rejects") == [(2502, "-1.00")]
     assert query(workspace, "select min(_row_number), max(_row_number) from raw.xiaohongshu__juguang_ads") == [

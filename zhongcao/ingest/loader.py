@@ -125,14 +125,6 @@ end;
 """
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def pii_macro(key: bytes) -> str:
     """HMAC-SHA256 in SQL (hex, first 32 chars): identical to reader.pii_hash for the same key."""
     block = hashlib.sha256(key).digest() if len(key) > 64 else key
@@ -145,16 +137,33 @@ def pii_macro(key: bytes) -> str:
     )
 
 
+def _temp_kind(con, name: str) -> str | None:
+    """'view' or 'table' for a temp relation of that name, None when there is none."""
+    kind = con.execute(
+        "select table_type from information_schema.tables where table_name = ? and table_schema = 'main' "
+        "and table_catalog = 'temp'",
+        [name],
+    ).fetchone()
+    return None if kind is None else "view" if kind[0] == "VIEW" else "table"
+
+
 def _drop_temp(con, *names: str) -> None:
     """Drop temp tables or views by name, whichever each one is."""
     for name in names:
-        kind = con.execute(
-            "select table_type from information_schema.tables where table_name = ? and table_schema = 'main' "
-            "and table_catalog = 'temp'",
-            [name],
-        ).fetchone()
-        if kind:
-            con.execute(f"drop {'view' if kind[0] == 'VIEW' else 'table'} {ident(name)}")
+        if kind := _temp_kind(con, name):
+            con.execute(f"drop {kind} {ident(name)}")
+
+
+def _rename_temp(con, old: str, new: str) -> None:
+    con.execute(f"alter {_temp_kind(con, old)} {ident(old)} rename to {ident(new)}")
+
+
+# A file's working relations in the temp schema, dropped after every file whatever happened.
+WORK_RELATIONS = ("zc_typed", "zc_good", "zc_incoming", "zc_region", "zc_csv_errors", "zc_csv_scans")
+
+
+class _UncheckedBytes(Exception):
+    """DuckDB met bytes that are not UTF-8 past the head the reader checked."""
 
 
 def _typed_expr(col: Column) -> tuple[str, str]:
@@ -178,6 +187,15 @@ def _typed_expr(col: Column) -> tuple[str, str]:
     if col.type == "date":
         return f"cast(zc_timestamp({v}) as date)", "not a date in an accepted format"
     raise AssertionError(col.type)
+
+
+def _typed_columns(columns: list[Column]) -> str:
+    # Raw text beside its typed value (`t_` columns): rejects quote the text as it arrived.
+    return ", ".join(f"{_typed_expr(col)[0]} as {ident('t_' + col.name)}" for col in columns)
+
+
+def _needs_typing(col: Column) -> bool:
+    return col.type not in ("id", "text")
 
 
 @dataclass
@@ -320,7 +338,8 @@ class Loader:
 
         try:
             _check_path(path, landing)
-            digest = _sha256_of(path)
+            data = path.read_bytes()  # read once: hashed here, framed by the reader
+            digest = hashlib.sha256(data).hexdigest()
         except FileRefused as refused:
             outcome = FileOutcome(**base, status="refused", reason=refused.reason)
             self._record_refusal(con, outcome, "", stat.st_size, modified_at, now)
@@ -339,25 +358,34 @@ class Loader:
             return outcome
 
         region_dir = self.settings.home / "tmp"
+        key = self.settings.pii_key
         parsed = None
         try:
-            parsed = read_export(path, contract, self.settings.pii_key, region_dir)
-            con.execute(MACROS + pii_macro(self.settings.pii_key))
-            if parsed.region is None or not self._incoming_from_region(con, contract, parsed):
+            parsed = read_export(path, contract, key, region_dir, data=data)
+            del data  # a big export is not held twice while DuckDB works
+            con.execute(MACROS + pii_macro(key))
+            try:
+                fast = parsed.region is not None and self._incoming_from_region(con, contract, parsed)
+            except _UncheckedBytes:
+                parsed.discard_region()
+                parsed = read_export(path, contract, key, region_dir, trust_head=False)
+                fast = self._incoming_from_region(con, contract, parsed)
+            if not fast:
                 # JSON lines, or a CSV DuckDB cannot number line by line (blank lines, multi-line fields).
-                if parsed.region is not None:
-                    parsed.region.unlink(missing_ok=True)
-                parsed = read_export(path, contract, self.settings.pii_key)
+                parsed.discard_region()
+                parsed = read_export(path, contract, key)
                 self._incoming_from_rows(con, parsed)
+                self._type_rows(con, parsed.columns)
         except FileRefused as refused:
+            _drop_temp(con, *WORK_RELATIONS)
             outcome = FileOutcome(**base, status="refused", refused_line=refused.line, reason=refused.reason)
             self._record_refusal(con, outcome, digest, stat.st_size, modified_at, now)
             self.log(outcome.message)
             self._quarantine(path, contract, digest)
             return outcome
         finally:
-            if parsed is not None and parsed.region is not None:
-                parsed.region.unlink(missing_ok=True)
+            if parsed is not None:
+                parsed.discard_region()
 
         con.begin()
         try:
@@ -367,7 +395,7 @@ class Loader:
             con.rollback()
             raise
         finally:
-            _drop_temp(con, "zc_incoming", "zc_region")
+            _drop_temp(con, *WORK_RELATIONS)
         for warning in outcome.drift:
             self.log(f"  schema drift in {file_name}: {warning}")
         self.log(outcome.message)
@@ -412,7 +440,6 @@ class Loader:
         now: datetime,
     ) -> FileOutcome:
         columns = parsed.columns
-        self._type_rows(con, contract, columns)
         rows_parsed = con.execute("select count(*) from zc_typed").fetchone()[0]
 
         rejects = self._collect_rejects(con, contract, columns, parsed)
@@ -450,8 +477,6 @@ class Loader:
                 now,
             ],
         )
-        for table in ("zc_typed", "zc_good", "zc_csv_errors", "zc_csv_scans"):
-            con.execute(f"drop table if exists {table}")
         return FileOutcome(
             **base,
             status="loaded",
@@ -479,8 +504,8 @@ class Loader:
             con.unregister("zc_frame")
 
     def _incoming_from_region(self, con, contract: Contract, parsed: ParsedFile) -> bool:
-        """`zc_incoming` straight from DuckDB's CSV reader: cells cleaned and PII hashed in the
-        same statement that reads them, so no clear PII is ever stored, not even in a temp table.
+        """`zc_typed` straight from DuckDB's CSV reader: cells cleaned, PII hashed and values typed
+        in the statement that reads them, so no clear PII is ever stored, not even in a temp table.
         Returns False when DuckDB's rows cannot be matched to file lines one to one."""
         slots = parsed.width + 8  # room to tell "trailing empty fields" from "too many fields"
         first = 1 if parsed.numbered else 0  # spreadsheets carry their row number in column 0
@@ -495,16 +520,30 @@ class Loader:
             elif col.pii == "province":
                 value = f"zc_province({value})"
             selects.append(f"{value} as {ident(col.name)}")
-        # Null padding fills missing fields from the right, so non-null cells form a prefix.
-        field_count = " + ".join(f"(c{i} is not null)::int" for i in range(first, slots + first))
-        extra = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width + first, slots + first))
+        # Null padding fills missing fields from the right, so non-null cells form a prefix: one
+        # cell tells whether a row is short or long, and only those rows have their fields counted.
+        last, beyond = f"c{parsed.width - 1 + first}", f"c{parsed.width + first}"
+        count = " + ".join(f"(c{i} is not null)::int" for i in range(first, slots + first))
+        field_count = f"case when {last} is null or {beyond} is not null then {count} else {parsed.width} end"
+        nonempty = " or ".join(f"coalesce(c{i}, '') <> ''" for i in range(parsed.width + first, slots + first))
+        extra = f"case when {beyond} is null then false else ({nonempty}) end"
         slots += first
+        names = ", ".join(ident(c.name) for c in parsed.columns)
+        # Text and ids are their own typed value: stored once, named twice.
+        typed_names = ", ".join(
+            ident("t_" + c.name) if _needs_typing(c) else f"{ident(c.name)} as {ident('t_' + c.name)}"
+            for c in parsed.columns
+        )
         for table in ("zc_csv_errors", "zc_csv_scans"):
             con.execute(f"drop table if exists {table}")
         if parsed.region_lines == 0:
             con.execute(
-                "create or replace temp table zc_incoming as select "
-                + ", ".join(["0 as _line"] + [f"null::varchar as {ident(c.name)}" for c in parsed.columns])
+                "create or replace temp table zc_typed as select "
+                + ", ".join(
+                    ["0 as _line"]
+                    + [f"null::varchar as {ident(c.name)}" for c in parsed.columns]
+                    + [f"null::{c.duckdb_type} as {ident('t_' + c.name)}" for c in parsed.columns]
+                )
                 + " where false"
             )
             return True
@@ -512,16 +551,29 @@ class Loader:
         source = (
             f"read_csv({literal(str(parsed.region))}, header = false, auto_detect = false, "
             f"columns = {columns}, delim = ',', quote = '\"', escape = '\"', nullstr = chr(1), "
-            "null_padding = true, strict_mode = true, store_rejects = true, "
+            f"null_padding = true, strict_mode = true, skip = {parsed.region_skip}, store_rejects = true, "
             "rejects_table = 'zc_csv_errors', rejects_scan = 'zc_csv_scans')"
         )
         try:
-            self._scan_region(con, source, field_count, extra, selects)
+            # One materialisation: text and typed value of every cell, read, cleaned and typed at once.
+            con.execute(f"""
+                create or replace temp table zc_region as
+                select *, {_typed_columns([c for c in parsed.columns if _needs_typing(c)]) or "1 as zc_untyped"}
+                from (
+                    select {field_count} as zc_fields, ({extra}) as zc_too_wide, {", ".join(selects)}
+                    from {source}
+                )
+            """)
         except duckdb.Error:
             return False  # e.g. stray quotes: the exact Python path reports them row by row
+        # Lines relative to the region: DuckDB counts the lines it skipped in an export read in place.
         errors = con.execute(
-            "select line, any_value(error_type), any_value(csv_line) from zc_csv_errors group by line order by line"
+            f"select line - {parsed.region_skip}, any_value(error_type), any_value(csv_line) from zc_csv_errors "
+            "group by line order by line"
         ).fetchall()
+        if parsed.unchecked_utf8 and any(error_type == "INVALID ENCODING" for _, error_type, _ in errors):
+            _drop_temp(con, "zc_region")
+            raise _UncheckedBytes
         rows = con.execute("select count(*) from zc_region").fetchone()[0]
         if not parsed.numbered and rows + len(errors) != parsed.region_lines:
             _drop_temp(con, "zc_region")
@@ -536,17 +588,17 @@ class Loader:
                 )
             else:
                 parsed.row_problems.append(RowProblem(original, None, None, f"unparsable CSV row ({error_type})"))
-        names = ", ".join(ident(c.name) for c in parsed.columns)
         lines_cte = ""
         if parsed.numbered:
             source, line = "zc_region", "zc_line"
         elif not errors:  # the common case: row k of the region is line header_line + k
             source, line = "(select rowid as zc_rn, * from zc_region)", f"{parsed.header_line + 1} + zc_rn"
         else:  # DuckDB left the rejected lines out: number the others around them
+            rejected = ", ".join(str(line) for line, _, _ in errors)
             lines_cte = f"""with lines as (
                 select row_number() over (order by l) - 1 as rn, l
                 from range(1, {parsed.region_lines + 1}) as t(l)
-                where l not in (select line from zc_csv_errors)
+                where l not in ({rejected})
             ) """
             source = "(select rowid as rn, * from zc_region) as region join lines using (rn)"
             line = f"{parsed.header_line} + lines.l"
@@ -557,48 +609,47 @@ class Loader:
             parsed.row_problems.append(
                 RowProblem(line_number, None, None, f"row has {fields} fields, header has {parsed.width}")
             )
-        # A view: the rows are materialised once, typed, by _type_rows.
+        # A view: the rows were materialised once, by the scan above.
         con.execute(
-            f"create or replace temp view zc_incoming as {lines_cte}"
-            f"select {line} as _line, {names} from {source} where not ({misfits})"
+            f"create or replace temp view zc_typed as {lines_cte}"
+            f"select {line} as _line, {names}, {typed_names} from {source} where not ({misfits})"
         )
-        for col in parsed.columns:
-            if col.type != "id" or col.name in parsed.constants:
-                continue
-            damaged = con.execute(
-                f"select _line, {ident(col.name)} from zc_incoming "
-                f"where regexp_full_match({ident(col.name)}, '{SCIENTIFIC_ID}') order by _line limit 1"
+        id_columns = [c for c in parsed.columns if c.type == "id" and c.name not in parsed.constants]
+        if id_columns:
+            firsts = con.execute(
+                "select "
+                + ", ".join(
+                    # The sign test is the cheap half of the pattern: most ids never reach the regex.
+                    f"min(_line) filter (where case when contains({ident(c.name)}, '+') or "
+                    f"contains({ident(c.name)}, '-') then regexp_full_match({ident(c.name)}, '{SCIENTIFIC_ID}') end)"
+                    for c in id_columns
+                )
+                + " from zc_typed"
             ).fetchone()
+            damaged = min(
+                ((line, col) for line, col in zip(firsts, id_columns, strict=True) if line is not None),
+                default=None,
+                key=lambda hit: hit[0],
+            )
             if damaged:
+                line, col = damaged
+                value = con.execute(f"select {ident(col.name)} from zc_typed where _line = ?", [line]).fetchone()[0]
                 header_name = parsed.header[parsed.positions[col.name]].strip()
                 raise FileRefused(
                     parsed.path,
-                    damaged[0],
-                    f"column {col.name} ({header_name}) holds {damaged[1]!r}, an id in scientific notation: "
+                    line,
+                    f"column {col.name} ({header_name}) holds {value!r}, an id in scientific notation: "
                     "the export was damaged by a spreadsheet; re-export it",
                 )
         return True
 
     @staticmethod
-    def _scan_region(con, source: str, field_count: str, extra: str, selects: list[str]) -> None:
+    def _type_rows(con, columns: list[Column]) -> None:
+        """`zc_typed` from the rows the Python path split (the DuckDB path types as it scans)."""
         con.execute(
-            f"""
-            create or replace temp table zc_region as
-            select
-                {field_count} as zc_fields,
-                ({extra}) as zc_too_wide,
-                {", ".join(selects)}
-            from {source}
-            """
+            f"create or replace temp table zc_typed as select _line, {', '.join(ident(c.name) for c in columns)}, "
+            f"{_typed_columns(columns)} from zc_incoming"
         )
-
-    def _type_rows(self, con, contract: Contract, columns: list[Column]) -> None:
-        # Raw text beside its typed value (`t_` columns): rejects quote the text as it arrived.
-        selects = ["_line"] + [ident(col.name) for col in columns]
-        for col in columns:
-            expr, _ = _typed_expr(col)
-            selects.append(f"{expr} as {ident('t_' + col.name)}")
-        con.execute(f"create or replace temp table zc_typed as select {', '.join(selects)} from zc_incoming")
 
     def _collect_rejects(self, con, contract: Contract, columns: list[Column], parsed: ParsedFile):
         rejects = [(p.line, p.column, p.raw_value, p.reason) for p in parsed.row_problems]
@@ -641,7 +692,7 @@ class Loader:
                 "select * from zc_typed where _line not in (select _line from zc_bad)"
             )
         else:  # the common case: no copy of a table that can hold millions of rows
-            con.execute("alter table zc_typed rename to zc_candidates")
+            _rename_temp(con, "zc_typed", "zc_candidates")
         # Repeated grain keys are rare: distinct hashes prove there are none; otherwise find them
         # with one aggregate and rank only their rows.
         all_distinct = con.execute(f"select count(*) = count(distinct hash({grain})) from zc_candidates").fetchone()[0]
@@ -650,7 +701,7 @@ class Loader:
             f"{'where false ' if all_distinct else ''}group by all having count(*) > 1"
         )
         if con.execute("select count(*) from zc_repeated").fetchone()[0] == 0:
-            con.execute("alter table zc_candidates rename to zc_good")
+            _rename_temp(con, "zc_candidates", "zc_good")
             for table in ("zc_repeated", "zc_bad"):
                 con.execute(f"drop table {table}")
             return 0
@@ -684,7 +735,7 @@ class Loader:
             select * exclude (zc_grain_rows, zc_same_rows, zc_copy, zc_first_line) from zc_ranked
             where zc_grain_rows = zc_same_rows and zc_copy = 1
         """)
-        con.execute("drop table zc_candidates")
+        _drop_temp(con, "zc_candidates")
         con.execute("drop table zc_repeated")
         con.execute("drop table zc_ranked")
         con.execute("drop table zc_bad")

@@ -69,6 +69,19 @@ class ParsedFile:
     header: list[str] = field(default_factory=list)
     numbered: bool = False  # the region's first column is the source line (spreadsheets)
     constants: dict[str, str] = field(default_factory=dict)
+    # A UTF-8 export whose data rows run to its end is read where it lies: `region` is then the
+    # export itself (never deleted) and DuckDB skips its first `region_skip` lines.
+    region_skip: int = 0
+    # Bytes DuckDB must still validate as UTF-8: only the head was decoded here.
+    unchecked_utf8: bool = False
+
+    @property
+    def region_is_export(self) -> bool:
+        return self.region is not None and self.region == self.path
+
+    def discard_region(self) -> None:
+        if self.region is not None and not self.region_is_export:
+            self.region.unlink(missing_ok=True)
 
 
 def pii_hash(key: bytes, value: str) -> str:
@@ -97,6 +110,12 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
+def _candidate_encodings(contract: Contract) -> list[str]:
+    # Strict UTF-8 almost never accepts GBK bytes, while GB18030 decodes UTF-8 into
+    # mojibake without complaint: UTF-8 must be tried first.
+    return ["utf-8"] + [e for e in contract.encodings if e.lower() not in ("utf-8", "utf8")]
+
+
 def decode(data: bytes, contract: Contract, path: Path) -> tuple[str, str]:
     """Return (text, encoding). Strict: undecodable bytes refuse the file."""
     if data.startswith(codecs.BOM_UTF8):
@@ -112,9 +131,7 @@ def decode(data: bytes, contract: Contract, path: Path) -> tuple[str, str]:
             ) from exc
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise FileRefused(path, 1, "is UTF-16 encoded; expected one of " + ", ".join(contract.encodings))
-    # Strict UTF-8 almost never accepts GBK bytes, while GB18030 decodes UTF-8 into
-    # mojibake without complaint: UTF-8 must be tried first.
-    candidates = ["utf-8"] + [e for e in contract.encodings if e.lower() not in ("utf-8", "utf8")]
+    candidates = _candidate_encodings(contract)
     first_error: UnicodeDecodeError | None = None
     for encoding in candidates:
         try:
@@ -133,6 +150,53 @@ def decode(data: bytes, contract: Contract, path: Path) -> tuple[str, str]:
         f"undecodable bytes (0x{data[offset]:02x} at offset {offset}) for every expected "
         f"encoding ({', '.join(candidates)}){hint}",
     )
+
+
+def _utf8_body(data: bytes, contract: Contract, path: Path, trust_head: bool) -> tuple[bytes, str, bool]:
+    """The export as UTF-8 bytes for DuckDB: (body, encoding, only_head_checked).
+
+    A UTF-8 file is returned as it is. With `trust_head`, only its first lines are decoded here
+    (validating hundreds of MB in Python costs more than DuckDB's whole parse) and DuckDB checks
+    the rest as it reads; the loader comes back with `trust_head=False` if DuckDB finds a bad
+    byte. Otherwise the encodings are tried in `decode`'s order, block by block, so no decoded
+    copy of the whole file is ever held; when none fits, `decode` names the problem."""
+    if data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        if trust_head and data.startswith(codecs.BOM_UTF8):
+            head_end = _after_lines(data, HEADER_SEARCH_ROWS + 2)
+            try:
+                data[len(codecs.BOM_UTF8) : head_end].decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                return data, "utf-8-sig", head_end < len(data)
+        decode(data, contract, path)  # refuses a BOM that lies; a true one is plain UTF-8
+        return data, "utf-8-sig", False
+    if trust_head:
+        head_end = _after_lines(data, HEADER_SEARCH_ROWS + 2)
+        try:
+            data[:head_end].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        else:
+            return data, "utf-8", head_end < len(data)
+    block = 1 << 24
+    for encoding in _candidate_encodings(contract):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        utf8 = encoding.lower() in ("utf-8", "utf8")
+        try:
+            chunks = []
+            for offset in range(0, len(data), block):
+                text = decoder.decode(data[offset : offset + block])
+                if not utf8:
+                    chunks.append(text.encode("utf-8"))
+            text = decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        if utf8:
+            return data, "utf-8", False
+        return b"".join([*chunks, text.encode("utf-8")]), encoding, False
+    decode(data, contract, path)
+    raise AssertionError("decode accepted what every candidate encoding refused")
 
 
 def _csv_rows(text: str, path: Path) -> Iterator[tuple[int, list[str]]]:
@@ -228,14 +292,22 @@ def _is_footer(cells: list[str], patterns: list[re.Pattern]) -> bool:
     return first.startswith("#") or any(p.search(first) for p in patterns)
 
 
-def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path | None = None) -> ParsedFile:
-    """Frame one export. With `region_dir`, the data rows of a CSV or XLSX are handed over as a
-    file for DuckDB to parse (fast); without it, or for JSON lines, every row is split and
-    cleaned here."""
+def read_export(
+    path: Path,
+    contract: Contract,
+    pii_key: bytes,
+    region_dir: Path | None = None,
+    data: bytes | None = None,
+    trust_head: bool = True,
+) -> ParsedFile:
+    """Frame one export (`data`: its bytes, when the caller has read them already). With
+    `region_dir`, the data rows of a CSV or XLSX are handed over as a file for DuckDB to parse
+    (fast); without it, or for JSON lines, every row is split and cleaned here."""
     suffix = path.suffix.lower().lstrip(".")
     if suffix not in contract.formats:
         raise FileRefused(path, None, f".{suffix} is not a format of {contract.key} (expected {contract.formats})")
-    data = path.read_bytes()
+    if data is None:
+        data = path.read_bytes()
     if not data:
         raise FileRefused(path, None, "file is empty (0 bytes)")
     if suffix == "xlsx":
@@ -247,14 +319,15 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
         rows_iter = _jsonl_rows(text, path)
         ends_with_newline = True  # a cut-off last object is caught while parsing
         region_dir = None  # JSON lines are parsed here, not by DuckDB's CSV reader
-    else:
+    elif region_dir is None:
         text, encoding = decode(data, contract, path)
-        # The fast path only needs the first lines parsed here; copying a multi-GB text into a
-        # StringIO just to find the header would double the memory of a big export.
-        rows_iter = _csv_rows(text if region_dir is None else _head(text), path)
+        rows_iter = _csv_rows(text, path)
         ends_with_newline = text.endswith(("\n", "\r"))
-    # A UTF-8 export's data rows can be handed to DuckDB as the very bytes that arrived.
-    raw_utf8 = data if encoding in ("utf-8", "utf-8-sig") else None
+    else:
+        # The fast path frames the UTF-8 bytes and parses only the head here.
+        body, encoding, unchecked_utf8 = _utf8_body(data, contract, path, trust_head)
+        head = body[: _after_lines(body, HEADER_SEARCH_ROWS + 2)]
+        rows_iter = _csv_rows(head.decode("utf-8-sig"), path)
     del data
 
     aliases = contract.alias_index()
@@ -300,9 +373,10 @@ def read_export(path: Path, contract: Contract, pii_key: bytes, region_dir: Path
             if suffix == "xlsx":
                 _write_numbered_region(framed, contract, rows_iter)
             else:
-                _write_csv_region(framed, contract, text, raw_utf8)
+                framed.unchecked_utf8 = unchecked_utf8
+                _frame_csv_region(framed, contract, body, is_export=encoding in ("utf-8", "utf-8-sig"))
         except BaseException:
-            framed.region.unlink(missing_ok=True)
+            framed.discard_region()
             raise
         return framed
     pii_columns = {c.name: c for c in present if c.pii}
@@ -362,66 +436,60 @@ def _footer_words(contract: Contract) -> list[str]:
     return ["#", *(p[1:] if p.startswith("^") else p for p in contract.footer_patterns)]
 
 
-def _footer_regex(contract: Contract) -> re.Pattern:
-    return re.compile(r"(?m)^[ \t\"`]*(?:" + "|".join(_footer_words(contract)) + ")")
-
-
-def _find_footer(contract: Contract, text: str, start: int) -> int | None:
-    """Offset of the first footer line at or after `start`, or None.
+def _find_footer(contract: Contract, body: bytes, start: int) -> int | None:
+    """Byte offset of the first footer line at or after `start`, or None.
 
     A multi-line regex over a large export is slow. A footer line must contain one of its
-    marker words, so let str.find (C speed) skip to the first occurrence of any of them and
+    marker words, so let bytes.find (C speed) skip to the first occurrence of any of them and
     start the regex from that line: the answer is the regex's own, found sooner."""
-    regex = _footer_regex(contract)
     words = _footer_words(contract)
+    regex = re.compile(rb"(?m)^[ \t\"`]*(?:" + b"|".join(w.encode("utf-8") for w in words) + rb")")
     if any(re.escape(word) != word for word in words if word != "#"):
         first = start  # a real regex pattern: no literal shortcut
     else:
-        hits = [position for word in words if (position := text.find(word, start)) != -1]
+        hits = [position for word in words if (position := body.find(word.encode("utf-8"), start)) != -1]
         if not hits:
             return None
-        first = max(text.rfind("\n", start, min(hits)) + 1, start)
-    match = regex.search(text, first)
+        first = max(body.rfind(b"\n", start, min(hits)) + 1, start)
+    match = regex.search(body, first)
     return match.start() if match else None
 
 
-def _after_lines(text: str, lines: int) -> int:
-    """Offset just after the first `lines` lines (the end of the text if it has fewer)."""
+def _after_lines(data: bytes, lines: int) -> int:
+    """Offset just after the first `lines` lines (the end of the data if it has fewer)."""
     offset = 0
     for _ in range(lines):
-        offset = text.find("\n", offset) + 1
+        offset = data.find(b"\n", offset) + 1
         if offset == 0:
-            return len(text)
+            return len(data)
     return offset
 
 
-def _head(text: str, lines: int = HEADER_SEARCH_ROWS + 2) -> str:
-    return text[: _after_lines(text, lines)]
-
-
-def _region_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def _region_bounds(body: bytes, start: int, end: int) -> tuple[int, int]:
     """[start, end) of the data rows without trailing blank lines, found without copying."""
     while end > start:
-        while end > start and text[end - 1] in "\r\n":
+        while end > start and body[end - 1] in b"\r\n":
             end -= 1
-        line_start = text.rfind("\n", start, end) + 1 or start
-        if text[line_start:end].strip():
+        line_start = body.rfind(b"\n", start, end) + 1 or start
+        if body[line_start:end].strip():
             return start, end
         end = line_start
     return start, start
 
 
-def _write_csv_region(framed: ParsedFile, contract: Contract, text: str, raw_utf8: bytes | None = None) -> None:
+def _frame_csv_region(framed: ParsedFile, contract: Contract, body: bytes, is_export: bool) -> None:
     """The CSV's data rows, as they are, for DuckDB's reader (rows numbered by position).
 
-    With `raw_utf8` (the file's bytes, when it is UTF-8) the rows are copied as bytes: encoding
-    hundreds of MB of text back to UTF-8 would cost more than DuckDB's whole parse."""
-    data_start = _after_lines(text, framed.header_line)
-    footer = _find_footer(contract, text, data_start)
-    data_start, data_end = _region_bounds(text, data_start, len(text) if footer is None else footer)
-    framed.region_lines = text.count("\n", data_start, data_end) + 1 if data_end > data_start else 0
-    if footer is None and framed.region_lines and not text.endswith(("\n", "\r")):
-        last = text[text.rfind("\n") + 1 :]
+    `body` is the file as UTF-8 bytes (`is_export`: the very bytes of the export). When the
+    rows run to the end of the export, DuckDB reads the export itself past its head;
+    otherwise (a footer, trailing blank lines, another encoding) the rows are copied out."""
+    data_start = _after_lines(body, framed.header_line)
+    footer = _find_footer(contract, body, data_start)
+    data_start, data_end = _region_bounds(body, data_start, len(body) if footer is None else footer)
+    framed.region_lines = body.count(b"\n", data_start, data_end) + 1 if data_end > data_start else 0
+    ends_with_newline = body.endswith((b"\n", b"\r"))
+    if footer is None and framed.region_lines and not ends_with_newline:
+        last = body[body.rfind(b"\n") + 1 :].decode("utf-8", errors="replace")
         line = framed.header_line + framed.region_lines
         try:
             cells = next(csv.reader([last], strict=True))
@@ -432,24 +500,15 @@ def _write_csv_region(framed: ParsedFile, contract: Contract, text: str, raw_utf
                 framed.path, line, f"truncated last row: {len(cells)} of {framed.width} fields and no final newline"
             )
     # DuckDB's strict reader wants one line ending throughout, the last line included.
-    first_end = text.find("\n", data_start, data_end)
-    newline = "\r\n" if first_end > data_start and text[first_end - 1] == "\r" else "\n"
-    chunk = 1 << 24
-    if raw_utf8 is not None:
-        bom = len(codecs.BOM_UTF8) if raw_utf8.startswith(codecs.BOM_UTF8) else 0
-        # Byte offsets from the (short) head and tail only: never re-encode the body.
-        byte_start = bom + len(text[:data_start].encode("utf-8"))
-        byte_end = len(raw_utf8) - len(text[data_end:].encode("utf-8"))
-        body = memoryview(raw_utf8)
-        with framed.region.open("wb") as fh:
-            for offset in range(byte_start, byte_end, chunk):
-                fh.write(body[offset : min(offset + chunk, byte_end)])
-            if framed.region_lines:
-                fh.write(newline.encode())
+    first_end = body.find(b"\n", data_start, data_end)
+    newline = b"\r\n" if first_end > data_start and body[first_end - 1 : first_end] == b"\r" else b"\n"
+    if is_export and framed.region_lines and body[data_end:] == newline:
+        framed.region, framed.region_skip = framed.path, framed.header_line
         return
-    with framed.region.open("w", encoding="utf-8", newline="") as fh:
+    chunk = 1 << 24
+    with framed.region.open("wb") as fh:
         for offset in range(data_start, data_end, chunk):
-            fh.write(text[offset : min(offset + chunk, data_end)])
+            fh.write(memoryview(body)[offset : min(offset + chunk, data_end)])
         if framed.region_lines:
             fh.write(newline)
 
