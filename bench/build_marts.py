@@ -34,6 +34,9 @@ def main() -> None:
     parser.add_argument("--landing", type=Path, help="landing folder whose _truth/ feeds the accuracy mart")
     parser.add_argument("--memory", default="4GB", help="DuckDB memory limit for dbt (default 4GB)")
     parser.add_argument("--vars", help="dbt vars as YAML, e.g. '{attribution_windows: [15]}'")
+    parser.add_argument(
+        "--full-refresh", action="store_true", help="rebuild incremental models from scratch (a full build)"
+    )
     args = parser.parse_args()
 
     con = duckdb.connect(str(args.warehouse))
@@ -64,6 +67,7 @@ def main() -> None:
             "--log-path",
             target,
             *(["--vars", args.vars] if args.vars else []),
+            *(["--full-refresh"] if args.full_refresh else []),
         ]
         env = {
             **os.environ,

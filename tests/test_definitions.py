@@ -52,8 +52,13 @@ MARTS = [
     "mart_market_context",
 ]
 INTERMEDIATE = [
+    "int_attribution__cells",
     "int_attribution__data_driven_weights",
+    "int_attribution__non_converting_paths",
+    "int_attribution__order_touches",
+    "int_attribution__path_credits",
     "int_attribution__paths",
+    "int_attribution__touchable",
     "int_attribution__touches",
     "int_finance__order_costs",
     "int_finance__order_marketing",
@@ -80,7 +85,10 @@ def test_asset_keys_snapshot():
             *(f"staging/stg_{key.replace('/', '__')}" for key in RAW_REPORTS),
             "staging/stg_truth__channel_incremental_revenue",
             "truth/channel_incremental_revenue",
-            *(f"reference/{seed}" for seed in ("commission_rates", "market_context", "payment_fee_rates")),
+            *(
+                f"reference/{seed}"
+                for seed in ("attribution_channels", "commission_rates", "market_context", "payment_fee_rates")
+            ),
             *RAW_REPORTS,
         ]
     )

@@ -1,21 +1,29 @@
 """Data-driven attribution: first-order Markov removal effects and Shapley values of channels.
 
-Both work on *paths*: the ordered channels of a consumer's touches before a conversion (or,
+Both learn from *paths*: the ordered channels of a consumer's touches before a conversion (or,
 for consumers who never bought, before their last touch) with whether the path converted.
-They return channel weights that sum to 1 within a path's set of channels; the dbt models
-spread a channel's weight evenly over that channel's touches in the order. Pure functions,
-deterministic: the same paths always give the same weights.
+What they need of the paths is small: the Markov chain only its transition counts, Shapley
+only how many paths of each exact channel set converted. The warehouse counts those in
+DuckDB (millions of paths), and the functions here take the counts; the path-based helpers
+count a few paths in Python (tests, small examples). They return channel weights that sum to
+1 within a channel set; the dbt models spread a channel's weight evenly over that channel's
+touches in the order. Pure functions, deterministic: the same counts always give the same
+weights.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from itertools import combinations
 from math import factorial
 
 import numpy as np
 
 Path = tuple[Sequence[str], bool, int]  # (channels in time order, converted?, how many such paths)
+START, CONVERSION, NULL = "(start)", "(conversion)", "(null)"
+Transitions = Mapping[tuple[str, str], int]  # (from state, to state) -> count
+SetCounts = Mapping[tuple[frozenset[str], bool], int]  # (channel set, converted?) -> paths
 
 
 def _collapsed(channels: Sequence[str]) -> list[str]:
@@ -27,22 +35,42 @@ def _collapsed(channels: Sequence[str]) -> list[str]:
     return steps
 
 
-def conversion_probability(paths: Iterable[Path], removed: str | None = None) -> float:
-    """P(start ⇝ conversion) of the first-order chain fitted to the paths; with `removed`, every
-    step into that channel goes to the null state instead (the removal experiment)."""
-    paths = list(paths)
-    channels = sorted({c for seq, _, _ in paths for c in seq})
-    index = {name: i for i, name in enumerate(["(start)", *channels])}
-    transient = len(index)
-    conversion, null = transient, transient + 1
-    counts = np.zeros((transient, transient + 2))
+def transition_counts(paths: Iterable[Path]) -> Counter[tuple[str, str]]:
+    """Steps of the first-order chain: start → channels (repeats collapsed) → conversion or null."""
+    counts: Counter[tuple[str, str]] = Counter()
     for seq, converted, n in paths:
         steps = _collapsed(seq)
         if not steps:
             continue
-        states = [index["(start)"], *(index[c] for c in steps), conversion if converted else null]
+        states = [START, *steps, CONVERSION if converted else NULL]
         for a, b in zip(states, states[1:], strict=False):
-            counts[a, b] += n
+            counts[(a, b)] += n
+    return counts
+
+
+def set_counts(paths: Iterable[Path]) -> Counter[tuple[frozenset[str], bool]]:
+    counts: Counter[tuple[frozenset[str], bool]] = Counter()
+    for seq, converted, n in paths:
+        if seq:
+            counts[(frozenset(seq), converted)] += n
+    return counts
+
+
+def _channels_of(transitions: Transitions) -> list[str]:
+    return sorted({s for pair in transitions for s in pair} - {START, CONVERSION, NULL})
+
+
+def chain_conversion_probability(transitions: Transitions, removed: str | None = None) -> float:
+    """P(start ⇝ conversion) of the chain with these transition counts; with `removed`, every
+    step into that channel goes to the null state instead (the removal experiment)."""
+    channels = _channels_of(transitions)
+    index = {name: i for i, name in enumerate([START, *channels])}
+    transient = len(index)
+    conversion, null = transient, transient + 1
+    counts = np.zeros((transient, transient + 2))
+    for (a, b), n in transitions.items():
+        target = conversion if b == CONVERSION else null if b == NULL else index[b]
+        counts[index[a], target] += n
     if removed is not None and removed in index:
         gone = index[removed]
         counts[:, null] += counts[:, gone]
@@ -54,39 +82,51 @@ def conversion_probability(paths: Iterable[Path], removed: str | None = None) ->
     q = probabilities[:, :transient]
     r = probabilities[:, conversion]
     absorbed = np.linalg.solve(np.eye(transient) - q, r)
-    return float(absorbed[index["(start)"]])
+    return float(absorbed[index[START]])
+
+
+def conversion_probability(paths: Iterable[Path], removed: str | None = None) -> float:
+    return chain_conversion_probability(transition_counts(paths), removed)
+
+
+def chain_removal_effects(transitions: Transitions) -> dict[str, float]:
+    """Removal effect of each channel: the share of conversions lost without it."""
+    channels = _channels_of(transitions)
+    base = chain_conversion_probability(transitions)
+    if base <= 0:
+        return dict.fromkeys(channels, 0.0)
+    return {c: max(0.0, 1.0 - chain_conversion_probability(transitions, removed=c) / base) for c in channels}
 
 
 def markov_removal_effects(paths: Iterable[Path]) -> dict[str, float]:
-    """Removal effect of each channel: the share of conversions lost without it."""
-    paths = list(paths)
-    base = conversion_probability(paths)
-    channels = sorted({c for seq, _, _ in paths for c in seq})
-    if base <= 0:
-        return dict.fromkeys(channels, 0.0)
-    return {c: max(0.0, 1.0 - conversion_probability(paths, removed=c) / base) for c in channels}
+    return chain_removal_effects(transition_counts(paths))
+
+
+def rates_of_sets(counts: SetCounts) -> dict[frozenset[str], float]:
+    """Conversion rate of the paths whose set of channels is exactly each coalition."""
+    seen: Counter[frozenset[str]] = Counter()
+    converted: Counter[frozenset[str]] = Counter()
+    for (coalition, did_convert), n in counts.items():
+        seen[coalition] += n
+        if did_convert:
+            converted[coalition] += n
+    return {c: converted[c] / seen[c] for c in sorted(seen, key=sorted) if seen[c]}
 
 
 def coalition_rates(paths: Iterable[Path]) -> dict[frozenset[str], float]:
-    """Conversion rate of the paths whose set of channels is exactly each coalition."""
-    converted: dict[frozenset[str], int] = {}
-    seen: dict[frozenset[str], int] = {}
-    for seq, did_convert, n in paths:
-        coalition = frozenset(seq)
-        if not coalition:
-            continue
-        seen[coalition] = seen.get(coalition, 0) + n
-        converted[coalition] = converted.get(coalition, 0) + (n if did_convert else 0)
-    return {c: converted[c] / seen[c] for c in sorted(seen, key=sorted)}
+    return rates_of_sets(set_counts(paths))
 
 
 def shapley_values(rates: dict[frozenset[str], float], players: Iterable[str]) -> dict[str, float]:
     """Shapley value of each player in the game v(S) = Σ rate(T) over coalitions T ⊆ S."""
     players = sorted(set(players))
     n = len(players)
+    values_seen: dict[frozenset[str], float] = {}
 
     def value(coalition: frozenset[str]) -> float:
-        return sum(rate for members, rate in rates.items() if members <= coalition)
+        if coalition not in values_seen:
+            values_seen[coalition] = sum(rate for members, rate in rates.items() if members <= coalition)
+        return values_seen[coalition]
 
     values = {}
     for player in players:
@@ -110,12 +150,29 @@ def normalised(scores: dict[str, float], channels: Iterable[str]) -> dict[str, f
     return {c: max(scores.get(c, 0.0), 0.0) / total for c in channels}
 
 
-def channel_set_weights(paths: Sequence[Path]) -> dict[str, dict[frozenset[str], dict[str, float]]]:
-    """For each model and each channel set that converted: the weight of each of its channels."""
-    effects = markov_removal_effects(paths)
-    rates = coalition_rates(paths)
-    converting_sets = sorted({frozenset(seq) for seq, converted, _ in paths if converted and seq}, key=sorted)
+def weights_from_counts(
+    transitions: Transitions, sets: SetCounts, channel_sets: Iterable[frozenset[str]]
+) -> dict[str, dict[frozenset[str], dict[str, float]]]:
+    """For each model and each of `channel_sets`: the weight of each of its channels."""
+    effects = chain_removal_effects(transitions)
+    rates = rates_of_sets(sets)
+    chosen = sorted(set(channel_sets), key=sorted)
     return {
-        "markov": {s: normalised(effects, s) for s in converting_sets},
-        "shapley": {s: normalised(shapley_values(rates, s), s) for s in converting_sets},
+        "markov": {s: normalised(effects, s) for s in chosen},
+        "shapley": {s: normalised(shapley_values(rates, s), s) for s in chosen},
     }
+
+
+def channel_set_weights(
+    paths: Sequence[Path], sets: Iterable[frozenset[str]] | None = None
+) -> dict[str, dict[frozenset[str], dict[str, float]]]:
+    """weights_from_counts on a few paths, by default for the channel sets that converted."""
+    if sets is None:
+        sets = {frozenset(seq) for seq, converted, _ in paths if converted and seq}
+    return weights_from_counts(transition_counts(paths), set_counts(paths), sets)
+
+
+def every_channel_set(channels: Iterable[str]) -> list[frozenset[str]]:
+    """Every non-empty set of the channels: an order of a later night can hold any of them."""
+    channels = sorted(set(channels))
+    return [frozenset(c) for size in range(1, len(channels) + 1) for c in combinations(channels, size)]

@@ -45,6 +45,7 @@ SKU-SKIN-02,700100200402,氨基酸洁面乳,美妆,10.00,50.00
 """
 
 RULE_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+MODELS = (*RULE_MODELS, "markov", "shapley")
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +72,14 @@ def credits(tmp_path_factory):
     run = subprocess.run(
         [
             str(dbt),
-            "run",
+            "build",
+            "--exclude",
+            "resource_type:test",  # the two-order world is for the credits, not for every mart's tests
             "--select",
             "+fct_attribution_credits",
+            "+mart_attribution_daily",
+            "--vars",
+            "{attribution_detail_windows: [7, 15, 30]}",
             "--project-dir",
             str(REPO_ROOT / "dbt"),
             "--profiles-dir",
@@ -91,25 +97,32 @@ def credits(tmp_path_factory):
     con = duckdb.connect(settings_env["ZHONGCAO_WAREHOUSE"], read_only=True)
     leftovers = con.execute("select table_name from information_schema.tables where table_schema = 'main'")
     assert leftovers.fetchall() == [], "the data-driven model must not leave its helper views behind"
+    columns = ", ".join(f"{model}_credit" for model in MODELS)
     rows = con.execute(
-        "select order_id, window_days, attribution_model, channel, event_at, credit, attributed_net_revenue "
-        "from marts.fct_attribution_credits order by order_id, window_days, attribution_model, touch_number"
+        f"select order_id, window_days, channel, event_at, {columns} from marts.fct_attribution_credits "
+        "order by order_id, window_days, touch_number"
+    ).fetchall()
+    daily = con.execute(
+        "select attribution_model, window_days, channel, attributed_net_revenue from marts.mart_attribution_daily"
     ).fetchall()
     con.close()
     table = {}
-    for order_id, window, model, channel, event_at, credit, revenue in rows:
-        table.setdefault((order_id[-1], window, model), []).append(
-            (channel, event_at and event_at.strftime("%m-%d %H:%M:%S"), credit, revenue)
-        )
-    return table
+    for order_id, window, channel, event_at, *model_credits in rows:
+        for model, credit in zip(MODELS, model_credits, strict=True):
+            table.setdefault((order_id[-1], window, model), []).append(
+                (channel, event_at and event_at.strftime("%m-%d %H:%M:%S"), credit)
+            )
+    return table, daily
 
 
-def credits_of(table, order, window, model):
-    return [credit for _, _, credit, _ in table[(order, window, model)]]
+def credits_of(credits, order, window, model):
+    table, _ = credits
+    return [credit for _, _, credit in table[(order, window, model)]]
 
 
 def test_window_edges(credits):
-    touches = {window: [at for _, at, _, _ in credits[("1", window, "linear")]] for window in (7, 15, 30)}
+    table, _ = credits
+    touches = {window: [at for _, at, _ in table[("1", window, "linear")]] for window in (7, 15, 30)}
     assert touches[7] == ["10-15 12:00:00", "10-19 12:00:00"]
     # Exactly 15 days before the payment is inside the 15-day window; one second earlier is not.
     assert touches[15] == ["10-05 12:00:00", "10-15 12:00:00", "10-19 12:00:00"]
@@ -145,24 +158,38 @@ def test_rule_based_credits_by_hand(credits):
 
 
 def test_attributed_revenue_is_exact_to_the_cent(credits):
-    revenue = [r for _, _, _, r in credits[("1", 15, "linear")]]
-    assert revenue == [Decimal("33.33"), Decimal("33.33"), Decimal("33.34")]
-    for (order, _, _), rows in credits.items():
-        assert sum(credit for _, _, credit, _ in rows) == 1
-        assert sum(r for _, _, _, r in rows) == (Decimal("100.00") if order == "1" else Decimal("50.00"))
+    table, daily = credits
+    for rows in table.values():
+        assert sum(credit for _, _, credit in rows) == 1
+    # Order 1 (net 100.00) split 1/3 each over weibo, douyin and xiaohongshu under linear/15 days:
+    # 33.333… each, rounded down, and the cent left goes to the largest remainder - the last
+    # touch's credit 0.333333333334.
+    linear_15 = {channel: revenue for model, window, channel, revenue in daily if (model, window) == ("linear", 15)}
+    assert linear_15 == {
+        "weibo": Decimal("33.33"),
+        "douyin": Decimal("33.33"),
+        "xiaohongshu": Decimal("33.34"),
+        "direct_or_organic": Decimal("50.00"),
+    }
+    per_model = {}
+    for model, window, _, revenue in daily:
+        per_model[(model, window)] = per_model.get((model, window), 0) + revenue
+    assert per_model == {(model, window): Decimal("150.00") for model in MODELS for window in (7, 15, 30)}
 
 
 def test_an_order_without_touches_goes_to_direct_or_organic_under_every_model(credits):
-    models = {model for (order, _, model) in credits if order == "2"}
-    assert models == {*RULE_MODELS, "markov", "shapley"}
+    table, _ = credits
+    models = {model for (order, _, model) in table if order == "2"}
+    assert models == set(MODELS)
     for window in (7, 15, 30):
         for model in models:
-            assert credits[("2", window, model)] == [("direct_or_organic", None, Decimal(1), Decimal("50.00"))]
+            assert table[("2", window, model)] == [("direct_or_organic", None, Decimal(1))]
 
 
 def test_data_driven_models_split_a_channel_evenly_over_its_touches(credits):
+    table, _ = credits
     for model in ("markov", "shapley"):
-        rows = credits[("1", 30, model)]
-        weibo = [credit for channel, _, credit, _ in rows if channel == "weibo"]
+        rows = table[("1", 30, model)]
+        weibo = [credit for channel, _, credit in rows if channel == "weibo"]
         assert len(weibo) == 2 and abs(weibo[0] - weibo[1]) <= Decimal("0.000000000001")
-        assert sum(credit for _, _, credit, _ in rows) == 1
+        assert sum(credit for _, _, credit in rows) == 1

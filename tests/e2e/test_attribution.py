@@ -36,19 +36,17 @@ def test_every_model_hands_out_each_days_net_revenue_exactly(built):
 
 def test_credits_of_every_order_sum_to_one(built):
     con, sample = built
-    bad = con.execute(
-        "select count(*) from (select store, order_id, window_days, attribution_model, sum(credit) as total "
-        "from fct_attribution_credits group by all) where total <> 1"
-    ).fetchone()[0]
-    combinations = con.execute(
-        "select count(distinct (store, order_id, window_days, attribution_model)) from fct_attribution_credits"
-    ).fetchone()[0]
+    sums = ", ".join(f"sum({model}_credit) as {model}" for model in sorted(MODELS))
+    totals = con.execute(
+        f"select store, order_id, window_days, {sums} from fct_attribution_credits group by all"
+    ).fetchall()
     paid_orders = sum(1 for o in sample.orders if o["paid_at"])
-    assert bad == 0
-    assert combinations == paid_orders * 3 * 7
+    assert len(totals) == paid_orders, "every paid order, once, in the default window"
+    assert {window for _, _, window, *_ in totals} == {15}
+    for store, order_id, _, *model_totals in totals:
+        assert model_totals == [1] * len(MODELS), (store, order_id)
     direct = con.execute(
-        "select count(*) from fct_attribution_credits where channel = 'direct_or_organic' "
-        "and store = 'douyin_shop' and attribution_model = 'linear' and window_days = 15"
+        "select count(*) from fct_attribution_credits where channel = 'direct_or_organic' and store = 'douyin_shop'"
     ).fetchone()[0]
     assert direct == sum(1 for o in sample.orders if o["paid_at"] and o["store"] == "douyin_shop")
 
@@ -109,10 +107,16 @@ def test_roi_spend_is_the_funnels_spend_for_every_model(built):
         assert spend == funnel_spend
         assert revenue == net
     row = con.execute(
-        "select spend, attributed_gmv, attributed_net_revenue, attributed_new_buyers, platform_roi, net_roas, cac "
-        "from mart_attribution_roi where spend > 0 and attributed_new_buyers > 0 limit 1"
+        "select spend, attributed_gmv, attributed_net_revenue, attributed_cm2, attributed_new_buyers, platform_roi, "
+        "net_roas, profit_roi, cac from mart_attribution_roi where spend > 0 and attributed_new_buyers > 0 limit 1"
     ).fetchone()
-    spend, gmv, revenue, new_buyers, platform_roi, net_roas, cac = row
+    spend, gmv, revenue, cm2, new_buyers, platform_roi, net_roas, profit_roi, cac = row
     assert platform_roi == round(gmv / spend, 4)
     assert net_roas == round(revenue / spend, 4)
+    assert profit_roi == round(cm2 / spend, 4)
     assert cac == round(spend / new_buyers, 2)
+    cm2_total = con.execute("select sum(cm2) from fct_order_lines where is_paid").fetchone()[0]
+    for model, window, cm2_of_model in con.execute(
+        "select attribution_model, window_days, sum(attributed_cm2) from mart_attribution_roi group by all"
+    ).fetchall():
+        assert cm2_of_model == cm2_total, (model, window)

@@ -1,15 +1,13 @@
--- For every paid order, window and model: credits sum to exactly 1 and attributed money to the
--- order's money to the cent, and no (order, window, model) is missing.
+-- For every paid order and every detail window: each model's credits sum to exactly 1, and no
+-- (order, window) is missing.
 with credits as (
     select
         store,
         order_id,
         window_days,
-        attribution_model,
-        sum(credit) as credit,
-        sum(attributed_gmv) as gmv,
-        sum(attributed_paid_amount) as paid_amount,
-        sum(attributed_net_revenue) as net_revenue
+        {%- for model in attribution_models() %}
+            sum({{ model }}_credit) as {{ model }}{{ "," if not loop.last }}
+        {%- endfor %}
     from {{ ref('fct_attribution_credits') }}
     group by all
 ),
@@ -18,29 +16,22 @@ expected as (
     select
         orders.store,
         orders.order_id,
-        windows.window_days,
-        models.attribution_model,
-        orders.gmv,
-        orders.paid_amount,
-        orders.net_revenue
+        windows.window_days
     from {{ ref('fct_orders') }} as orders
-    cross join (select distinct window_days from credits) as windows
-    cross join (select distinct attribution_model from credits) as models
+    cross join (select unnest({{ var('attribution_detail_windows') }}) as window_days) as windows
     where orders.is_paid
 )
 
 select
     expected.*,
-    credits.credit
+    credits.* exclude (store, order_id, window_days)
 from expected
 left join credits
     on
         expected.store = credits.store
         and expected.order_id = credits.order_id
         and expected.window_days = credits.window_days
-        and expected.attribution_model = credits.attribution_model
 where
-    credits.credit is distinct from 1
-    or credits.gmv <> expected.gmv
-    or credits.paid_amount <> expected.paid_amount
-    or credits.net_revenue <> expected.net_revenue
+    {%- for model in attribution_models() %}
+        credits.{{ model }} is distinct from 1{{ " or" if not loop.last }}
+    {%- endfor %}

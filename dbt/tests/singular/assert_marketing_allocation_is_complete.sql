@@ -9,7 +9,7 @@ with allocatable as (
         select 1
         from {{ ref('fct_attribution_credits') }} as credits
         where
-            credits.attribution_model = '{{ var("attribution_default_model") }}'
+            credits.{{ var("attribution_default_model") }}_credit > 0
             and credits.is_default_window
             and credits.channel = spend.channel
             and cast(date_trunc('month', credits.paid_date) as date) = spend.month_start

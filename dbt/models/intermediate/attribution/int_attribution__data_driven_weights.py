@@ -1,75 +1,97 @@
-"""Markov and Shapley channel weights per lookback window and converting channel set.
+"""Markov and Shapley channel weights per lookback window and channel set.
 
-Paths are aggregated in DuckDB (one row per distinct channel sequence with its count), so
-only a few thousand rows ever reach Python, whatever the number of touches."""
+DuckDB counts what the models learn from - the Markov chain's transitions and the paths of
+each exact channel set, converted or not - so a few hundred rows reach Python whatever the
+number of paths. A full build fits the weights; a partitioned (nightly) run keeps the stored
+fit unless attribution_refit is set, so every order of every night is credited with one and
+the same fit and rebuilding a day never changes its credits. Weights are given for every set
+of the channels seen, not only the sets that converted: a later night's orders can hold any."""
 
 import pandas as pd
 
-from zhongcao.attribution import channel_set_weights
+from zhongcao.attribution import CONVERSION, NULL, START, every_channel_set, weights_from_counts
 
-CONVERTING = """
-    select window_days, channels, count(*) as paths
+PATHS = """
+    select window_days, true as converted, channel_path, channel_set_mask from zc_paths
+    union all
+    select window_days, false, channel_path, channel_set_mask from zc_non_converting
+    where not is_converted and len(channel_path) > 0
+"""
+
+# Codes of the chain's states: 0 = start, channel_index 1..15, -1 = conversion, -2 = null.
+TRANSITIONS = f"""
+    select window_days, step[1] as from_state, step[2] as to_state, count(*) as steps
     from (
-        select store, order_id, window_days, list(channel order by touch_number) as channels
-        from zc_paths
-        group by all
-    ) as per_order
+        select window_days, unnest(list_zip(
+            list_prepend(0, channel_path), list_append(channel_path, case when converted then -1 else -2 end)
+        )) as step
+        from ({PATHS})
+    )
     group by all
 """
 
-# Consumers who never paid: their touches in the window before their last touch.
-NON_CONVERTING = """
-    with last_touch as (
-        select person_key, max(event_at) as last_at
-        from zc_touches
-        where person_key not in (select person_key from zc_orders where is_paid and person_key is not null)
-        group by person_key
-    ),
-    per_person as (
-        select w.window_days, t.person_key, list(t.channel order by t.event_at, t.touchpoint_key) as channels
-        from zc_touches as t
-        join last_touch as l on t.person_key = l.person_key
-        join (select distinct window_days from zc_paths) as w
-            on t.event_at >= l.last_at - to_days(w.window_days)
-        group by all
-    )
-    select window_days, channels, count(*) as paths from per_person group by all
-"""
+SETS = f"select window_days, channel_set_mask, converted, count(*) as paths from ({PATHS}) group by all"
+
+
+def _exists(session, relation) -> bool:
+    found = session.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+        [relation.schema, relation.identifier],
+    ).fetchall()
+    return found[0][0] > 0
 
 
 def model(dbt, session):
     dbt.config(materialized="table")
+    # keep_fit is rendered from dbt vars in the model's YAML (python models cannot read vars).
+    if str(dbt.config.get("keep_fit")) == "True" and _exists(session, dbt.this):
+        return session.sql(f"select * from {dbt.this}").df()
     # dbt.ref() arguments must be literals; the views give the SQL above stable names and are
     # dropped again (create_view makes real views, which would stay in the warehouse).
     views = {
         "zc_paths": dbt.ref("int_attribution__paths"),
-        "zc_touches": dbt.ref("int_attribution__touches"),
-        "zc_orders": dbt.ref("fct_orders"),
+        "zc_non_converting": dbt.ref("int_attribution__non_converting_paths"),
+        "zc_channels": dbt.ref("attribution_channels"),
     }
     try:
         for name, relation in views.items():
             relation.create_view(name, replace=True)
-        converting = session.sql(CONVERTING).df()
-        non_converting = session.sql(NON_CONVERTING).df()
+        transitions = session.sql(TRANSITIONS).fetchall()
+        set_rows = session.sql(SETS).fetchall()
+        channel_of = dict(session.sql("select channel_index, channel from zc_channels").fetchall())
     finally:
         for name in views:
             session.execute(f"drop view if exists {name}")
+    state_of = {**channel_of, 0: START, -1: CONVERSION, -2: NULL}
+    index_of = {channel: index for index, channel in channel_of.items()}
+
+    def channels_in(mask: int) -> frozenset[str]:
+        return frozenset(channel for index, channel in channel_of.items() if mask & (1 << index))
+
+    by_window: dict[int, tuple[dict, dict]] = {}
+    for window, from_state, to_state, steps in transitions:
+        by_window.setdefault(int(window), ({}, {}))[0][(state_of[from_state], state_of[to_state])] = int(steps)
+    for window, mask, converted, paths in set_rows:
+        by_window.setdefault(int(window), ({}, {}))[1][(channels_in(mask), bool(converted))] = int(paths)
+
     rows = []
-    for window in sorted(set(converting["window_days"])):
-        sample = [
-            (tuple(channels), True, int(n))
-            for channels, n in converting.loc[converting["window_days"] == window, ["channels", "paths"]].itertuples(
-                index=False
-            )
-        ] + [
-            (tuple(channels), False, int(n))
-            for channels, n in non_converting.loc[
-                non_converting["window_days"] == window, ["channels", "paths"]
-            ].itertuples(index=False)
-        ]
-        sample.sort(key=lambda p: (p[0], p[1]))
-        for model_name, by_set in channel_set_weights(sample).items():
-            for channel_set, weights in by_set.items():
-                for channel, weight in weights.items():
-                    rows.append((int(window), model_name, "|".join(sorted(channel_set)), channel, weight))
-    return pd.DataFrame(rows, columns=["window_days", "attribution_model", "channel_set", "channel", "weight"])
+    for window, (window_transitions, window_sets) in sorted(by_window.items()):
+        seen = set().union(*(channels for channels, _ in window_sets)) if window_sets else set()
+        weights = weights_from_counts(window_transitions, window_sets, every_channel_set(seen))
+        for model_name, by_set in weights.items():
+            for channel_set, channel_weights in by_set.items():
+                mask = sum(1 << index_of[channel] for channel in channel_set)
+                for channel, weight in sorted(channel_weights.items()):
+                    rows.append(
+                        (window, model_name, "|".join(sorted(channel_set)), mask, index_of[channel], channel, weight)
+                    )
+    columns = {
+        "window_days": "int32",
+        "attribution_model": "string",
+        "channel_set": "string",
+        "channel_set_mask": "int32",
+        "channel_index": "int32",
+        "channel": "string",
+        "weight": "float64",
+    }
+    return pd.DataFrame(rows, columns=list(columns)).astype(columns)

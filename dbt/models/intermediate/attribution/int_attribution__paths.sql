@@ -1,54 +1,99 @@
-{{ config(materialized='table') }}
--- Conversion paths: for every paid order of an identified buyer and every lookback window,
--- the buyer's seeding touches in [paid_at - window, paid_at] (both ends included; touches
--- after the payment never count), numbered in time order. Orders without a touch in the
--- window get no rows here; the credit models give them to `direct_or_organic`.
-with orders as (
-    select * from {{ ref('fct_orders') }}
-    where is_paid and person_key is not null
-),
-
-touches as (
-    select * from {{ ref('int_attribution__touches') }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+-- Conversion paths: every paid order of an identified buyer × every lookback window in
+-- attribution_windows in which the buyer had a touch. The path is the suffix of the order's
+-- sorted elements (int_attribution__order_touches) from `first_position` on; everything the
+-- credit models need is read off it here, once.
+with order_touches as (
+    select * from {{ ref('int_attribution__order_touches') }}
+    where {{ in_partition('paid_date') }}
 ),
 
 windows as (
-    {%- for days in var('attribution_windows') %}
-        select {{ days }} as window_days{{ " union all" if not loop.last }}
-    {%- endfor %}
+    select unnest({{ var('attribution_windows') }}) as window_days
 ),
 
-in_window as (
+sliced as (
     select
-        orders.store,
-        orders.order_id,
+        order_touches.store,
+        order_touches.order_id,
+        order_touches.paid_at,
+        order_touches.paid_date,
         windows.window_days,
-        touches.touchpoint_key,
-        touches.channel,
-        touches.event_stage,
-        touches.campaign_id,
-        touches.note_id,
-        touches.creator_id,
-        touches.event_at,
-        orders.paid_at,
-        date_diff('second', touches.event_at, orders.paid_at) / 86400.0 as days_before_payment
-    from orders
+        len(order_touches.touch_elements) as longest_touch_count,
+        list_filter(
+            order_touches.touch_elements,
+            lambda element: {{ element_epoch('element') }} >= epoch(order_touches.paid_at) - windows.window_days * 86400
+        ) as elements
+    from order_touches
     cross join windows
-    inner join touches
-        on
-            orders.person_key = touches.person_key
-            and orders.paid_at >= touches.event_at
-            and touches.event_at >= orders.paid_at - to_days(windows.window_days)
+),
+
+measured as (
+    select
+        store,
+        order_id,
+        paid_at,
+        paid_date,
+        window_days,
+        longest_touch_count - len(elements) + 1 as first_position,
+        len(elements) as touch_count,
+        elements[1] as first_element,
+        elements[-1] as last_element,
+        list_sum(
+            list_transform(elements, lambda element: {{ decay_weight('epoch(paid_at) - ' ~ element_epoch('element')) }})
+        ) as decay_sum,
+        list_transform(elements, lambda element: {{ element_channel_index('element') }}) as channel_indexes,
+        elements
+    from sliced
+    where len(elements) > 0
+),
+
+-- Touches per channel: 16 bits per channel in two HUGEINTs (channels 1-7 and 8-15), summed in
+-- one pass over the path (a map lookup per channel costs ten times more at this size).
+counted as (
+    select
+        *,
+        list_sum(list_transform(
+            channel_indexes, lambda c: case when c <= 7 then cast(1 as hugeint) << (16 * (c - 1)) else cast(0 as hugeint) end
+        )) as packed_low,
+        list_sum(list_transform(
+            channel_indexes, lambda c: case when c > 7 then cast(1 as hugeint) << (16 * (c - 8)) else cast(0 as hugeint) end
+        )) as packed_high
+    from measured
 ),
 
 final as (
     select
-        *,
-        row_number() over (
-            partition by store, order_id, window_days order by event_at, touchpoint_key
-        ) as touch_number,
-        count(*) over (partition by store, order_id, window_days) as touch_count
-    from in_window
+        store,
+        order_id,
+        paid_at,
+        paid_date,
+        window_days,
+        window_days = {{ var('attribution_default_window') }} as is_default_window,
+        first_position,
+        touch_count,
+        first_element,
+        last_element,
+        {{ element_touchpoint_key('first_element') }} as first_touchpoint_key,
+        {{ element_touchpoint_key('last_element') }} as last_touchpoint_key,
+        {{ element_channel_index('last_element') }} as last_channel_index,
+        decay_sum,
+        -- Σ of the rounded time-decay credits of every touch but the last (the last takes 1 − this).
+        coalesce(list_sum(list_transform(
+            list_slice(elements, 1, touch_count - 1),
+            lambda element: {{ credit_decimal(decay_weight('epoch(paid_at) - ' ~ element_epoch('element')) ~ ' / decay_sum') }}
+        )), 0) as decay_head_credit_sum,
+        list_transform(
+            range(1, 16),
+            lambda i: cast(
+                case when i <= 7 then (packed_low >> (16 * (i - 1))) & 65535 else (packed_high >> (16 * (i - 8))) & 65535 end
+                as integer
+            )
+        ) as channel_touch_counts,
+        cast(list_aggregate(list_transform(channel_indexes, lambda c: 1 << c), 'bit_or') as integer) as channel_set_mask,
+        -- Consecutive touches of one channel are one step of the Markov chain.
+        {{ collapse_repeats('channel_indexes') }} as channel_path
+    from counted
 )
 
 select * from final

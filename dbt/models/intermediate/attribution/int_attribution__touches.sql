@@ -1,16 +1,34 @@
--- The touches attribution may credit: seeding events (dbt var attribution_stages) on a
--- seeding platform, of an identified consumer.
-select
-    person_key,
-    touchpoint_key,
-    channel,
-    event_stage,
-    campaign_id,
-    note_id,
-    creator_id,
-    event_at
-from {{ ref('fct_touchpoints') }}
-where
-    person_key is not null
-    and event_stage in ({{ "'" ~ var('attribution_stages') | join("', '") ~ "'" }})
-    and channel not in ('tmall', 'tmall_search')
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+-- Attributable touches with their element (macros/attribution.sql): one sortable integer that
+-- carries time, channel, cell and key. Kept narrow and in time order (the order the days were
+-- loaded), so the range join reads few columns and a night's lookback skips older row groups.
+with touchable as (
+    select * from {{ ref('int_attribution__touchable') }}
+    where {{ in_partition('event_date') }}
+),
+
+channels as (
+    select * from {{ ref('attribution_channels') }}
+),
+
+cells as (
+    select * from {{ ref('int_attribution__cells') }}
+),
+
+final as (
+    select
+        touchable.person_id,
+        touchable.touchpoint_key,
+        touchable.event_at,
+        touchable.event_date,
+        channels.channel_index,
+        cells.cell_id,
+        {{ touch_element('touchable.event_at', 'channels.channel_index', 'cells.cell_id', 'touchable.touchpoint_key') }}
+            as touch_element
+    from touchable
+    left join channels on touchable.channel = channels.channel
+    left join cells
+        on hash(touchable.channel, touchable.campaign_id, touchable.note_id, touchable.creator_id) = cells.cell_key
+)
+
+select * from final

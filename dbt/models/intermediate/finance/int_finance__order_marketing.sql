@@ -3,15 +3,21 @@
 -- in that month, in proportion to their attributed net revenue, to the cent (the remainder
 -- goes to the channel-month's last order). Spend of a channel-month without attributed revenue
 -- cannot be allocated and stays visible in mart_channel_profit.
-with credits as (
+with orders as (
+    select * from {{ ref('fct_orders') }}
+    where is_paid
+),
+
+credits as (
     select
-        store,
-        order_id,
-        channel,
-        cast(date_trunc('month', paid_date) as date) as month_start,
-        sum(attributed_net_revenue) as attributed_net_revenue
-    from {{ ref('fct_attribution_credits') }}
-    where attribution_model = '{{ var("attribution_default_model") }}' and is_default_window
+        credits.store,
+        credits.order_id,
+        credits.channel,
+        cast(date_trunc('month', credits.paid_date) as date) as month_start,
+        sum(credits.{{ var("attribution_default_model") }}_credit * orders.net_revenue) as attributed_net_revenue
+    from {{ ref('fct_attribution_credits') }} as credits
+    inner join orders on credits.store = orders.store and credits.order_id = orders.order_id
+    where credits.is_default_window
     group by all
 ),
 

@@ -7,7 +7,7 @@ with attributed as (
         attribution_model,
         channel,
         sum(attributed_paid_amount) as attributed_paid_amount
-    from {{ ref('fct_attribution_credits') }}
+    from {{ ref('mart_attribution_daily') }}
     where channel <> 'direct_or_organic'
     group by all
 ),

@@ -39,7 +39,8 @@ joined as (
         cast(coalesce(attributed.attributed_orders, 0) as decimal(18, 12)) as attributed_orders,
         cast(coalesce(attributed.attributed_new_buyers, 0) as decimal(18, 12)) as attributed_new_buyers,
         cast(coalesce(attributed.attributed_gmv, 0) as decimal(18, 2)) as attributed_gmv,
-        cast(coalesce(attributed.attributed_net_revenue, 0) as decimal(18, 2)) as attributed_net_revenue
+        cast(coalesce(attributed.attributed_net_revenue, 0) as decimal(18, 2)) as attributed_net_revenue,
+        cast(coalesce(attributed.attributed_cm2, 0) as decimal(18, 2)) as attributed_cm2
     from spend_per_model
     full outer join attributed
         on
@@ -55,6 +56,7 @@ final as (
         *,
         {{ safe_ratio('attributed_gmv', 'spend', 4) }} as platform_roi,
         {{ safe_ratio('attributed_net_revenue', 'spend', 4) }} as net_roas,
+        {{ safe_ratio('attributed_cm2', 'spend', 4) }} as profit_roi,
         {{ safe_ratio('spend', 'attributed_new_buyers', 2) }} as cac
     from joined
 )

@@ -1,31 +1,16 @@
 -- What each channel really earned per month after its marketing spend: the order-level CM2 of
 -- the P&L shared out by attribution credits, minus the channel's spend (ads, creator fees),
 -- for every model and window. CM3 = attributed CM2 − spend.
-with order_margins as (
+with attributed as (
     select
-        store,
-        order_id,
-        sum(cm2) as cm2
-    from {{ ref('fct_order_lines') }}
-    where is_paid
-    group by all
-),
-
-credits as (
-    select * from {{ ref('fct_attribution_credits') }}
-),
-
-attributed as (
-    select
-        cast(date_trunc('month', credits.paid_date) as date) as month_start,
-        credits.channel,
-        credits.attribution_model,
-        credits.window_days,
-        credits.is_default_window,
-        sum(credits.attributed_net_revenue) as attributed_net_revenue,
-        sum(order_margins.cm2 * credits.credit) as attributed_cm2
-    from credits
-    inner join order_margins on credits.store = order_margins.store and credits.order_id = order_margins.order_id
+        cast(date_trunc('month', date_day) as date) as month_start,
+        channel,
+        attribution_model,
+        window_days,
+        is_default_window,
+        sum(attributed_net_revenue) as attributed_net_revenue,
+        sum(attributed_cm2) as attributed_cm2
+    from {{ ref('mart_attribution_daily') }}
     group by all
 ),
 

@@ -81,6 +81,7 @@ final as (
         cast(platform_discount as decimal(18, 2)) as platform_discount,
         cast(merchant_discount as decimal(18, 2)) as merchant_discount,
         cast(refund_amount as decimal(18, 2)) as refund_amount,
+        refunded_at,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         delivered_at,
         is_delivered,

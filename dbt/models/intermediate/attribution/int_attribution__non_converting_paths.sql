@@ -1,0 +1,85 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='person_id') }}
+{%- set longest = var('attribution_windows') | max %}
+-- The other half of what the data-driven models learn from: consumers with attributable
+-- touches and no paid order, and their touches in each window before their last touch
+-- (grain - person_id × window_days). A partitioned run recomputes the people touched or
+-- converted in the partition; people who have converted keep a row with is_converted, so
+-- a stored path of theirs is replaced, never left behind.
+with touches as (
+    select
+        person_id,
+        event_date,
+        touch_element
+    from {{ ref('int_attribution__touches') }}
+    where {{ in_partition('event_date', longest) }}
+),
+
+paid_orders as (
+    select
+        hash(person_key) as person_id,
+        paid_date
+    from {{ ref('fct_orders') }}
+    where is_paid and person_key is not null
+),
+
+batch as (
+    {%- if is_partitioned_run() %}
+        select person_id from touches
+        where {{ in_partition('event_date') }}
+        union
+        select person_id from paid_orders
+        where {{ in_partition('paid_date') }}
+    {%- else %}
+        select distinct person_id from touches
+    {%- endif %}
+),
+
+people as (
+    select
+        batch.person_id,
+        batch.person_id in (select paid_orders.person_id from paid_orders) as is_converted
+    from batch
+),
+
+person_touches as (
+    select
+        touches.person_id,
+        list_sort(list(touches.touch_element)) as elements
+    from touches
+    inner join people on touches.person_id = people.person_id and not people.is_converted
+    group by touches.person_id
+),
+
+windows as (
+    select unnest({{ var('attribution_windows') }}) as window_days
+),
+
+sliced as (
+    select
+        people.person_id,
+        people.is_converted,
+        windows.window_days,
+        list_transform(
+            list_filter(
+                person_touches.elements,
+                lambda element: {{ element_epoch('element') }}
+                >= {{ element_epoch('person_touches.elements[-1]') }} - windows.window_days * 86400
+            ),
+            lambda element: {{ element_channel_index('element') }}
+        ) as channel_indexes
+    from people
+    cross join windows
+    left join person_touches on people.person_id = person_touches.person_id
+),
+
+final as (
+    select
+        person_id,
+        window_days,
+        is_converted,
+        cast(list_aggregate(list_transform(channel_indexes, lambda c: 1 << c), 'bit_or') as integer) as channel_set_mask,
+        {{ collapse_repeats('channel_indexes') }} as channel_path
+    from sliced
+)
+
+select * from final

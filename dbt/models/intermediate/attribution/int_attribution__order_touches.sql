@@ -1,0 +1,43 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+{%- set longest = var('attribution_windows') | max %}
+-- For every paid order of an identified buyer: the buyer's attributable touches in the longest
+-- lookback window, [paid_at - window, paid_at] (both ends included; touches after the payment
+-- never count), as one sorted list of elements. Every shorter window is a suffix of it. This
+-- is the only range join of orders to touchpoints in the project.
+with orders as (
+    select
+        store,
+        order_id,
+        paid_at,
+        paid_date,
+        hash(person_key) as person_id
+    from {{ ref('fct_orders') }}
+    where is_paid and person_key is not null and {{ in_partition('paid_date') }}
+),
+
+touches as (
+    select
+        person_id,
+        event_at,
+        touch_element
+    from {{ ref('int_attribution__touches') }}
+    where {{ in_partition('event_date', longest) }}
+),
+
+final as (
+    select
+        orders.store,
+        orders.order_id,
+        orders.paid_at,
+        orders.paid_date,
+        list_sort(list(touches.touch_element)) as touch_elements
+    from orders
+    inner join touches
+        on
+            orders.person_id = touches.person_id
+            and orders.paid_at >= touches.event_at
+            and touches.event_at >= orders.paid_at - to_days({{ longest }})
+    group by all
+)
+
+select * from final

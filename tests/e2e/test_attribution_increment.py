@@ -1,0 +1,170 @@
+"""A nightly (partitioned) attribution run recomputes only the new days and the days of orders
+refunded in them, and then agrees with a full build of everything.
+
+The sample arrives in two deliveries: first without the last day's data-bank file and without
+one refund that finished on the day before; then the rest. A partitioned `dbt build` over those
+two days must give the rule-based models exactly what the full build of the complete sample
+(the `built` fixture) gives, and leave the data-driven credits of untouched days as the first
+build made them (a nightly run applies the stored fit; only full builds refit)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import copy_sample, isolate
+from zhongcao.config import REPO_ROOT
+from zhongcao.ingest.loader import Loader, connect
+from zhongcao.ingest.truth import load_channel_truth
+
+pytestmark = pytest.mark.e2e
+
+LATE_TOUCHES = "databank/touchpoints/touchpoints_20261104.csv"
+LATE_REFUND = "RF5504374774657660"  # 319.00, finished 2026-11-03 23:47:37, of an order paid days before
+LATE_REFUND_ORDER = "4100007000004410883"
+PARTITION = {"partition_start": "2026-11-03", "partition_end": "2026-11-04"}
+RULE_MODELS = ["first_touch", "last_touch", "linear", "time_decay", "position_based"]
+DATA_DRIVEN = ["markov", "shapley"]
+
+
+def dbt_build(settings, target: Path, *args: str) -> None:
+    dbt = Path(sys.executable).parent / "dbt"
+    run = subprocess.run(
+        [
+            str(dbt),
+            "build",
+            "--exclude",
+            "resource_type:test",
+            "--project-dir",
+            str(REPO_ROOT / "dbt"),
+            "--profiles-dir",
+            str(REPO_ROOT / "dbt"),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            *args,
+        ],
+        env={**os.environ, "ZHONGCAO_WAREHOUSE": str(settings.warehouse)},
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stdout[-3000:]
+
+
+def snapshot(settings, sql: str) -> set:
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        return set(con.execute(sql).fetchall())
+    finally:
+        con.close()
+
+
+CREDITS = "select store, order_id, touch_number, paid_date, {columns} from marts.fct_attribution_credits"
+DAILY = (
+    "select date_day, channel, campaign_id, note_id, creator_id, attribution_model, window_days, "
+    "attributed_orders, attributed_net_revenue, attributed_cm2 from marts.mart_attribution_daily "
+    "where attribution_model in ({models})"
+)
+
+
+WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
+
+
+def quoted(models):
+    return ", ".join(f"'{m}'" for m in models)
+
+
+@pytest.fixture(scope="module")
+def increment(tmp_path_factory):
+    home = tmp_path_factory.mktemp("increment")
+    landing = home / "landing"
+    landing.mkdir()
+    copy_sample(landing)
+    late_touches = home / "late.csv"
+    shutil.move(landing / LATE_TOUCHES, late_touches)
+    (refund_file,) = (landing / "tmall" / "refunds").glob("*.csv")
+    full_refunds = refund_file.read_bytes()
+    kept = [line for line in full_refunds.split(b"\r\n") if LATE_REFUND.encode() not in line]
+    assert len(kept) == full_refunds.count(b"\r\n"), "exactly one refund held back"
+    refund_file.write_bytes(b"\r\n".join(kept))
+    os.utime(refund_file, (1_700_000_000, 1_700_000_000))
+
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = isolate(home / "home", landing, monkeypatch)
+        con = connect(settings)
+        Loader(settings, log=lambda _: None).load_all(con)
+        load_channel_truth(con, landing)
+        con.close()
+        dbt_build(settings, home / "target")
+        first = {
+            "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
+            "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
+            "weights": snapshot(settings, WEIGHTS),
+        }
+        # The second delivery: the late day's file and a corrected, newer refund export.
+        shutil.move(late_touches, landing / LATE_TOUCHES)
+        refund_file.write_bytes(full_refunds)
+        os.utime(refund_file, (1_800_000_000, 1_800_000_000))
+        Loader(settings, log=lambda _: None).load_all()
+        vars_yaml = "{" + ", ".join(f"{k}: '{v}'" for k, v in PARTITION.items()) + "}"
+        dbt_build(settings, home / "target", "--vars", vars_yaml)
+        yield settings, first
+
+
+def test_a_nightly_run_keeps_the_stored_data_driven_fit(increment):
+    settings, first = increment
+    assert snapshot(settings, WEIGHTS) == first["weights"]
+
+
+def test_rule_based_models_agree_with_a_full_build(built, increment):
+    con, _ = built
+    settings, _ = increment
+    columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
+    reference = set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
+    assert snapshot(settings, CREDITS.format(columns=columns)) == reference
+    reference_daily = set(con.execute(DAILY.format(models=quoted(RULE_MODELS)).replace("marts.", "")).fetchall())
+    assert snapshot(settings, DAILY.format(models=quoted(RULE_MODELS))) == reference_daily
+
+
+def test_only_the_partition_and_the_refunded_orders_days_were_recomputed(built, increment):
+    con, _ = built
+    settings, first = increment
+    refunded_day, refund = con.execute(
+        "select paid_date, refund_amount from fct_orders where order_id = ?", [LATE_REFUND_ORDER]
+    ).fetchone()
+    assert refunded_day.isoformat() < PARTITION["partition_start"] and refund == 319
+    # A partitioned run rebuilds its days and the payment days of every order refunded in it.
+    affected = {
+        day
+        for (day,) in con.execute(
+            "select distinct paid_date from fct_orders where is_paid and (paid_date between ? and ? "
+            "or cast(refunded_at as date) between ? and ?)",
+            [*PARTITION.values(), *PARTITION.values()],
+        ).fetchall()
+    }
+    assert refunded_day in affected and len(affected) > 2
+    now = {
+        "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
+        "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
+    }
+    # Credits do not depend on money: only the partition's orders were credited anew, with the
+    # stored fit, so every older order keeps its data-driven credits, refunded or not.
+    partition_days = {r[3] for r in now["credits"] if r[3].isoformat() in PARTITION.values()}
+    assert partition_days
+    assert {r for r in now["credits"] if r[3] not in partition_days} == {
+        r for r in first["credits"] if r[3] not in partition_days
+    }
+    # The daily mart rebuilt the partition's days and the refunded orders' days, nothing else.
+    kept_now = {r for r in now["daily"] if r[0] not in affected}
+    assert kept_now and kept_now == {r for r in first["daily"] if r[0] not in affected}
+    assert {r for r in now["daily"] if r[0] == refunded_day} != {r for r in first["daily"] if r[0] == refunded_day}
+
+    def linear_revenue(rows):
+        return sum(r[8] for r in rows if r[0] == refunded_day and r[5] == "linear" and r[6] == 15)
+
+    assert linear_revenue(first["daily"]) - linear_revenue(now["daily"]) == refund, "the late refund reached its day"
