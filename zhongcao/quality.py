@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from zhongcao.config import EXPECTATIONS_DIR
+from zhongcao.sqltext import ident
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -45,9 +46,12 @@ class Failure:
     unexpected_count: int | None
     examples: list[Any]
     observed: Any = None
+    check: str | None = None  # the derived check (meta.derived) that failed, if not the table itself
 
     def describe(self, table: str) -> str:
         where = f"{table}.{self.column}" if self.column else table
+        if self.check:
+            where = f"{table} [{self.check}]" + (f".{self.column}" if self.column else "")
         text = f"{where}: {self.expectation} failed"
         if self.unexpected_count is not None:
             text += f" on {self.unexpected_count} row(s)"
@@ -92,24 +96,65 @@ def discover_suites(directory: Path = EXPECTATIONS_DIR) -> list[Suite]:
     ]
 
 
-@cache
-def _context():
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import (
-        DataContextConfig,
-        InMemoryStoreBackendDefaults,
-        ProgressBarsConfig,
-    )
+class Session:
+    """One GX ephemeral context per run: every validation of the run is kept in it, so one Data
+    Docs site (`docs_dir`) shows the whole run. Without `docs_dir` nothing is written."""
 
-    config = DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(),
-        progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
-        analytics_enabled=False,
-    )
-    context = gx.get_context(mode="ephemeral", project_config=config)
-    source = context.data_sources.add_pandas("duckdb_frames")
-    asset = source.add_dataframe_asset("frame")
-    return gx, asset.add_batch_definition_whole_dataframe("whole_frame")
+    def __init__(self, docs_dir: Path | None = None):
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        config = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
+            analytics_enabled=False,
+        )
+        self.gx = gx
+        self.context = gx.get_context(mode="ephemeral", project_config=config)
+        self.docs_dir = docs_dir
+        if docs_dir is not None:
+            self.context.add_data_docs_site(
+                "zhongcao",
+                {
+                    "class_name": "SiteBuilder",
+                    "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+                    "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+                },
+            )
+        source = self.context.data_sources.add_pandas("duckdb_frames")
+        self.batch_definition = source.add_dataframe_asset("frame").add_batch_definition_whole_dataframe("whole")
+        self.validations = 0
+        self.any_failed = False
+
+    def validate(self, frame: pd.DataFrame, definition: dict[str, Any]):
+        gx = self.gx
+        self.validations += 1
+        suite = self.context.suites.add_or_update(gx.ExpectationSuite(**definition))
+        name = f"{definition['name']} #{self.validations}"
+        validation = self.context.validation_definitions.add(
+            gx.ValidationDefinition(name=name, data=self.batch_definition, suite=suite)
+        )
+        checkpoint = self.context.checkpoints.add(
+            gx.Checkpoint(
+                name=name,
+                validation_definitions=[validation],
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
+            )
+        )
+        outcome = checkpoint.run(batch_parameters={"dataframe": frame})
+        (result,) = outcome.run_results.values()
+        return result
+
+    def build_docs(self) -> Path | None:
+        """Render the run's Data Docs (one page per validation and an index); the index path."""
+        if self.docs_dir is None:
+            return None
+        self.context.build_data_docs()
+        return self.docs_dir / "index.html"
 
 
 def _plain(value: Any) -> Any:
@@ -122,18 +167,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def validate(frame: pd.DataFrame, suite: Suite) -> SuiteResult:
-    gx, batch_definition = _context()
-    definition = suite.definition()
-    severities = [(e.get("meta") or {}).get("severity", "error") for e in definition["expectations"]]
-    for severity in severities:
+def _check_severities(suite: Suite, expectations: list[dict[str, Any]]) -> None:
+    for expectation in expectations:
+        severity = (expectation.get("meta") or {}).get("severity", "error")
         if severity not in ("error", "warn"):
             raise ValueError(f"{suite.path}: severity must be 'error' or 'warn', not {severity!r}")
-    expectation_suite = gx.ExpectationSuite(**definition)
-    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
-    result = batch.validate(
-        expectation_suite, result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES}
-    )
+
+
+def _failures(result, check: str | None) -> list[Failure]:
     failures = []
     for item in result.results:
         if item.success:
@@ -153,9 +194,57 @@ def validate(frame: pd.DataFrame, suite: Suite) -> SuiteResult:
                 unexpected_count=details.get("unexpected_count"),
                 examples=[_plain(v) for v in (details.get("partial_unexpected_list") or [])][:MAX_EXAMPLES],
                 observed=_plain(details.get("observed_value")) if exception is None else exception,
+                check=check,
             )
         )
-    return SuiteResult(suite=suite, rows=len(frame), evaluated=len(result.results), failures=failures)
+    return failures
+
+
+_SESSIONS: dict[str, Session] = {}
+
+
+def run_session(run_id: str, docs_root: Path) -> Session:
+    """The Session of a Dagster run (its checks run in one process, one after another), with
+    its Data Docs under docs_root/<run id>; the Data Docs of all but the last 20 runs are removed."""
+    if run_id not in _SESSIONS:
+        for stale in sorted(docs_root.glob("*"), key=lambda p: p.stat().st_mtime)[:-19] if docs_root.exists() else []:
+            shutil.rmtree(stale, ignore_errors=True)
+        while len(_SESSIONS) >= 4:  # a long-lived process (the UI, a test run) runs many jobs
+            _SESSIONS.pop(next(iter(_SESSIONS)))
+        docs_root.mkdir(parents=True, exist_ok=True)
+        _SESSIONS[run_id] = Session(docs_root / run_id)
+    return _SESSIONS[run_id]
+
+
+def validate(frame: pd.DataFrame, suite: Suite, session: Session | None = None) -> SuiteResult:
+    """The suite's expectations on one frame (the table's rows)."""
+    session = session or Session()
+    definition = suite.definition()
+    _check_severities(suite, definition["expectations"])
+    # meta.derived holds checks of their own (validate_table), not notes for this suite's page.
+    meta = {k: v for k, v in (definition.get("meta") or {}).items() if k != "derived"}
+    result = session.validate(frame, definition | {"meta": meta})
+    outcome = SuiteResult(suite=suite, rows=len(frame), evaluated=len(result.results), failures=_failures(result, None))
+    session.any_failed |= bool(outcome.errors)
+    return outcome
+
+
+def validate_table(con, suite: Suite, session: Session | None = None) -> SuiteResult:
+    """The suite on its DuckDB table, then each derived check (`meta.derived`: a query over the
+    table and others, e.g. an identity that must hold per order, with expectations on its rows)."""
+    session = session or Session()
+    frame = con.execute(f"select * from {ident(suite.layer)}.{ident(suite.table)}").df()
+    outcome = validate(frame, suite, session)
+    for derived in (suite.definition().get("meta") or {}).get("derived", []):
+        _check_severities(suite, derived["expectations"])
+        rows = con.execute(derived["sql"].format(table=f"{ident(suite.layer)}.{ident(suite.table)}")).df()
+        result = session.validate(
+            rows, {"name": f"{suite.qualified_table} · {derived['name']}", "expectations": derived["expectations"]}
+        )
+        outcome.evaluated += len(result.results)
+        outcome.failures += _failures(result, derived["name"])
+    session.any_failed |= bool(outcome.errors)
+    return outcome
 
 
 def scaffold_suite(contract) -> dict[str, Any]:

@@ -219,6 +219,10 @@ def test_failing_blocking_check_keeps_the_previous_bi_file(seeded_workspace):
     metadata = failed[0].metadata
     assert metadata["table"].value == "raw.xiaohongshu__juguang_ads"
     assert metadata["errors"].value >= 1
+    # A failed run publishes nothing, yet its GX Data Docs are built and linked from the check.
+    docs = Path(metadata["data_docs"].value)
+    assert docs.parent.name == result.run_id
+    assert "raw.xiaohongshu__juguang_ads" in docs.read_text(encoding="utf-8")
 
     assert settings.published.read_bytes() == before, "the BI file must stay byte for byte"
     con = duckdb.connect(str(settings.warehouse), read_only=True)

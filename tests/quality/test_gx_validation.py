@@ -2,9 +2,10 @@
 
 import json
 
+import duckdb
 import pandas as pd
 
-from zhongcao.quality import Suite, discover_suites, validate
+from zhongcao.quality import Session, Suite, discover_suites, validate, validate_table
 
 
 def suite_file(tmp_path, expectations):
@@ -82,3 +83,46 @@ def test_scaffolded_suite_passes_on_clean_rows_and_fails_on_a_bad_one(tmp_path):
     result = validate(frame, suite)
     assert not result.passed
     assert "weibo__ads.campaign_id: expect_column_values_to_not_be_null failed on 1 row(s)" in result.summary()
+
+
+def test_a_derived_check_validates_a_query_over_the_table(tmp_path):
+    path = tmp_path / "marts" / "credits.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps(
+            {
+                "name": "marts.credits",
+                "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "credit"}}],
+                "meta": {
+                    "derived": [
+                        {
+                            "name": "credits of an order sum to 1",
+                            "sql": "select order_id, sum(credit) - 1 as excess from {table} group by order_id",
+                            "expectations": [
+                                {
+                                    "type": "expect_column_values_to_be_between",
+                                    "kwargs": {"column": "excess", "min_value": 0, "max_value": 0},
+                                }
+                            ],
+                        }
+                    ]
+                },
+            }
+        )
+    )
+    suite = Suite(path=path, layer="marts", table="credits")
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.credits as select * from (values ('a', 0.5), ('a', 0.5), ('b', 0.9)) t(order_id, credit)"
+    )
+    session = Session(tmp_path / "docs")
+    result = validate_table(con, suite, session)
+    assert result.evaluated == 2 and not result.passed
+    (failure,) = result.failures
+    assert failure.check == "credits of an order sum to 1"
+    assert failure.describe("marts.credits").startswith(
+        "marts.credits [credits of an order sum to 1].excess: expect_column_values_to_be_between failed on 1 row(s)"
+    )
+    index = session.build_docs()
+    assert "marts.credits · credits of an order sum to 1" in index.read_text(encoding="utf-8")

@@ -1,13 +1,13 @@
 """GX suites from expectations/ as blocking asset checks on the raw tables and marts."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from zhongcao.config import Settings
-from zhongcao.quality import Suite, SuiteResult, discover_suites, validate
-from zhongcao.sqltext import ident
+from zhongcao.quality import Suite, SuiteResult, discover_suites, run_session, validate_table
 
 QUALITY_DDL = """
 create schema if not exists meta;
@@ -33,11 +33,17 @@ def suite_asset_key(suite: Suite) -> dg.AssetKey:
     return dg.AssetKey([suite.layer, suite.table])
 
 
-def run_suite(settings: Settings, suite: Suite, run_id: str) -> SuiteResult:
+def docs_root(settings: Settings) -> Path:
+    return settings.home / "quality" / "data_docs"
+
+
+def run_suite(settings: Settings, suite: Suite, run_id: str) -> tuple[SuiteResult, Path | None]:
+    """Validate one suite in the run's GX session; the run's Data Docs are rebuilt when this or an
+    earlier check of the run failed (a failed run publishes nothing, so nothing later builds them)."""
+    session = run_session(run_id, docs_root(settings))
     con = duckdb.connect(str(settings.warehouse))
     try:
-        frame = con.execute(f"select * from {ident(suite.layer)}.{ident(suite.table)}").df()
-        result = validate(frame, suite)
+        result = validate_table(con, suite, session)
         con.execute(QUALITY_DDL)
         con.execute(
             "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -56,7 +62,8 @@ def run_suite(settings: Settings, suite: Suite, run_id: str) -> SuiteResult:
         )
     finally:
         con.close()
-    return result
+    docs = session.build_docs() if session.any_failed else None
+    return result, docs
 
 
 def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
@@ -68,7 +75,9 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
         f"{suite.qualified_table}. Error-level failures block everything downstream, including publish.",
     )
     def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        result = run_suite(Settings.from_env(), suite, context.op_execution_context.run_id)
+        settings = Settings.from_env()
+        run_id = context.op_execution_context.run_id
+        result, docs = run_suite(settings, suite, run_id)
         for failure in result.failures:
             log = context.log.error if failure.severity == "error" else context.log.warning
             log(failure.describe(suite.qualified_table))
@@ -94,6 +103,8 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
                 "errors": len(result.errors),
                 "warnings": len(result.warnings),
                 "failures": dg.MetadataValue.json(failures),
+                # Built by the publish step, or right here once a check of the run has failed.
+                "data_docs": dg.MetadataValue.path(str(docs or docs_root(settings) / run_id / "index.html")),
             },
         )
 
