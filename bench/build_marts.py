@@ -49,6 +49,21 @@ def main() -> None:
         )
     con.close()
 
+    timings, wall, run = run_dbt(args.warehouse, args.select, args.vars, args.full_refresh, args.memory)
+    for name, status, seconds in timings:
+        print(f"{name:<42}{status:>8}{seconds:>9.1f} s")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{'total (wall)':<42}{'':>8}{wall:>9.1f} s   peak RSS {peak_mb:,.0f} MB")
+    if run.returncode != 0:
+        print(run.stdout[-3000:])
+        sys.exit(run.returncode)
+
+
+def run_dbt(
+    warehouse: Path, select: str, dbt_vars: str | None = None, full_refresh: bool = False, memory: str = "4GB"
+) -> tuple[list[tuple[str, str, float]], float, subprocess.CompletedProcess]:
+    """`dbt build` (models and seeds, no tests) of `select`: (model, status, seconds) slowest first,
+    the wall time and the finished process."""
     dbt = Path(sys.executable).with_name("dbt")
     with tempfile.TemporaryDirectory() as target:
         command = [
@@ -57,7 +72,7 @@ def main() -> None:
             "--exclude",
             "resource_type:test",
             "--select",
-            args.select,
+            select,
             "--project-dir",
             str(DBT_PROJECT_DIR),
             "--profiles-dir",
@@ -66,13 +81,13 @@ def main() -> None:
             target,
             "--log-path",
             target,
-            *(["--vars", args.vars] if args.vars else []),
-            *(["--full-refresh"] if args.full_refresh else []),
+            *(["--vars", dbt_vars] if dbt_vars else []),
+            *(["--full-refresh"] if full_refresh else []),
         ]
         env = {
             **os.environ,
-            "ZHONGCAO_WAREHOUSE": str(args.warehouse.resolve()),
-            "ZHONGCAO_DUCKDB_MEMORY": args.memory,
+            "ZHONGCAO_WAREHOUSE": str(warehouse.resolve()),
+            "ZHONGCAO_DUCKDB_MEMORY": memory,
             "DO_NOT_TRACK": "1",
         }
         started = time.perf_counter()
@@ -80,14 +95,11 @@ def main() -> None:
         wall = time.perf_counter() - started
         results_path = Path(target) / "run_results.json"
         results = json.loads(results_path.read_text()) if results_path.exists() else {"results": []}
-    for result in sorted(results["results"], key=lambda r: -r["execution_time"]):
-        name = result["unique_id"].split(".")[-1]
-        print(f"{name:<42}{result['status']:>8}{result['execution_time']:>9.1f} s")
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{'total (wall)':<42}{'':>8}{wall:>9.1f} s   peak RSS {peak_mb:,.0f} MB")
-    if run.returncode != 0:
-        print(run.stdout[-3000:])
-        sys.exit(run.returncode)
+    timings = [
+        (r["unique_id"].split(".")[-1], r["status"], r["execution_time"])
+        for r in sorted(results["results"], key=lambda r: -r["execution_time"])
+    ]
+    return timings, wall, run
 
 
 if __name__ == "__main__":
