@@ -93,6 +93,11 @@ def summarise(result, settings: Settings) -> str:
         lines.append(f"  [{severity}] {evaluation.asset_key.to_user_string()} :: {evaluation.check_name}")
         if evaluation.description:
             lines += ["      " + line for line in evaluation.description.splitlines()]
+    docs = next(
+        (e.metadata["data_docs"].value for e in evaluations if "data_docs" in e.metadata and not e.passed), None
+    ) or (materialised["publish"]["data_docs"].value if "publish" in materialised else None)
+    if docs:
+        lines.append(f"Quality report (GX Data Docs): {docs}")
     publish = materialised.get("publish")
     if publish is not None:
         tables = publish["tables"].value
@@ -100,6 +105,10 @@ def summarise(result, settings: Settings) -> str:
         for table, rows in tables.items():
             lines.append(f"  {table}: {rows} rows")
         first = "mart_funnel_daily" if "mart_funnel_daily" in tables else next(iter(tables))
+        if "report" in publish:
+            lines.append(f"HTML report: {publish['report'].value}")
+        if "parquet" in publish:
+            lines.append(f"Parquet export: {publish['parquet'].value}")
         lines.append("Connect (read-only, safe while the nightly run publishes):")
         lines.append(
             f"  python -c \"import duckdb; print(duckdb.connect('{settings.published}', "

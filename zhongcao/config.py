@@ -10,6 +10,7 @@
 | ZHONGCAO_QUARANTINE_MODE | move (copy when landing is seeds/)  | move or copy refused files there        |
 | ZHONGCAO_PII_KEY      | a demo key (change it in production)   | key of the HMAC that replaces buyer PII |
 | ZHONGCAO_DUCKDB_MEMORY | 4GB                                   | DuckDB memory limit of the loader; spills beyond |
+| ZHONGCAO_PARQUET_DIR  | unset (no export)                      | after each publish: <dir>/<mart>.parquet |
 | DAGSTER_HOME          | $ZHONGCAO_HOME/dagster_home            | Dagster run and event storage           |
 """
 
@@ -36,6 +37,7 @@ class Settings:
     pii_key: bytes
     quarantine_mode: str = "move"
     duckdb_memory: str = "4GB"
+    parquet_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,6 +54,9 @@ class Settings:
             pii_key=os.environ.get("ZHONGCAO_PII_KEY", DEMO_PII_KEY).encode(),
             quarantine_mode=os.environ.get("ZHONGCAO_QUARANTINE_MODE", default_mode),
             duckdb_memory=os.environ.get("ZHONGCAO_DUCKDB_MEMORY", "4GB"),
+            parquet_dir=Path(os.environ["ZHONGCAO_PARQUET_DIR"]).resolve()
+            if os.environ.get("ZHONGCAO_PARQUET_DIR")
+            else None,
         )
 
     def __post_init__(self) -> None:

@@ -99,3 +99,23 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
         for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
             leftover.unlink(missing_ok=True)
     return Publication(path=target, tables=tables)
+
+
+def export_parquet(published: Path, out_dir: Path) -> dict[str, Path]:
+    """Every table of the published file as <out_dir>/<table>.parquet (ZSTD), each file swapped
+    in whole, so a reader of the folder never sees half a file."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(published), read_only=True)
+    written = {}
+    try:
+        listed = con.execute("select table_name from information_schema.tables where table_schema = 'main'")
+        tables = [r[0] for r in listed.fetchall()]
+        for table in sorted(t for t in tables if not t.startswith("_")):
+            target = out_dir / f"{table}.parquet"
+            temporary = out_dir / f".{table}.{uuid.uuid4().hex}.tmp"
+            con.execute(f"copy main.{ident(table)} to {literal(str(temporary))} (format parquet, compression zstd)")
+            os.replace(temporary, target)
+            written[table] = target
+    finally:
+        con.close()
+    return written

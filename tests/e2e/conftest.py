@@ -176,7 +176,7 @@ class Sample:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
+def built_settings(tmp_path_factory):
     """One main-job run over a copy of the sample, shared by the e2e modules that only read it."""
     home = tmp_path_factory.mktemp("home")
     landing = tmp_path_factory.mktemp("landing")
@@ -184,6 +184,12 @@ def built(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = isolate(home, landing, monkeypatch)
         assert run_main_job(settings, quiet=True).success
-    con = duckdb.connect(str(settings.published), read_only=True)
-    yield con, Sample.read(landing)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def built(built_settings):
+    """The published file of that run, and the sample read from the export files."""
+    con = duckdb.connect(str(built_settings.published), read_only=True)
+    yield con, Sample.read(built_settings.landing)
     con.close()

@@ -4,9 +4,11 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.dbt.resources import dbt_project
-from dagster_project.defs.quality.checks import QUALITY_DDL, SUITES
+from dagster_project.defs.quality.checks import QUALITY_DDL, SUITES, docs_root
 from zhongcao.config import Settings
-from zhongcao.publish import publish, published_models
+from zhongcao.publish import export_parquet, publish, published_models
+from zhongcao.quality import run_session
+from zhongcao.report import write_report
 
 PUBLISHED_MODELS = published_models(dbt_project.manifest_path)
 
@@ -54,10 +56,19 @@ def publish_bi_database(context: dg.AssetExecutionContext) -> dg.MaterializeResu
         )
     publication = publish(settings, PUBLISHED_MODELS, context.run_id)
     context.log.info(f"published {publication.path} with {publication.tables}")
-    return dg.MaterializeResult(
-        metadata={
-            "path": dg.MetadataValue.path(str(publication.path)),
-            "tables": dg.MetadataValue.json(publication.tables),
-            "connect": f"duckdb.connect('{publication.path}', read_only=True)",
-        }
-    )
+    docs = run_session(context.run_id, docs_root(settings)).build_docs()
+    context.log.info(f"quality report (GX Data Docs): {docs}")
+    report = write_report(publication.path, run_id=context.run_id)
+    context.log.info(f"HTML report: {report}")
+    metadata = {
+        "path": dg.MetadataValue.path(str(publication.path)),
+        "tables": dg.MetadataValue.json(publication.tables),
+        "connect": f"duckdb.connect('{publication.path}', read_only=True)",
+        "data_docs": dg.MetadataValue.path(str(docs)),
+        "report": dg.MetadataValue.path(str(report)),
+    }
+    if settings.parquet_dir is not None:
+        exported = export_parquet(publication.path, settings.parquet_dir)
+        context.log.info(f"Parquet export: {len(exported)} marts in {settings.parquet_dir}")
+        metadata["parquet"] = dg.MetadataValue.path(str(settings.parquet_dir))
+    return dg.MaterializeResult(metadata=metadata)
