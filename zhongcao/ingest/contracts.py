@@ -63,6 +63,12 @@ class Contract:
     columns: tuple[Column, ...]
     footer_patterns: tuple[str, ...] = field(default=())
     preamble_date: str | None = None  # column filled from the 统计时间 preamble (one day per file)
+    # A report keyed by something other than a date: the (platform, report) whose rows with the
+    # same key give the days a file covers (order lines -> their orders' creation days).
+    days_from: tuple[str, str] | None = None
+    # Freshness: the partition of day D expects rows dated D - lag in the raw table; None = a
+    # report that need not have rows every day (sparse, monthly or undated).
+    freshness_lag_days: int | None = None
 
     @property
     def key(self) -> str:
@@ -142,6 +148,8 @@ def _parse(data: dict, source: Path) -> Contract:
         columns=tuple(columns),
         footer_patterns=tuple(data.get("footer_patterns", [])),
         preamble_date=data.get("preamble_date"),
+        days_from=tuple(data["days_from"].split("/", 1)) if data.get("days_from") else None,
+        freshness_lag_days=data.get("freshness_lag_days"),
     )
 
 
@@ -154,4 +162,12 @@ def load_contracts(directory: Path = CONTRACTS_DIR) -> dict[tuple[str, str], Con
         if (path.parent.name, path.stem) != (contract.platform, contract.report):
             raise ContractError(f"{path}: file location does not match platform/report")
         contracts[(contract.platform, contract.report)] = contract
-    return contracts
+    for contract in contracts.values():
+        source = contracts.get(contract.days_from) if contract.days_from else None
+        if contract.days_from and (source is None or contract.business_date not in {c.name for c in source.columns}):
+            raise ContractError(
+                f"{contract.platform}/{contract.report}: days_from {'/'.join(contract.days_from)} must name a "
+                f"report with a {contract.business_date!r} column"
+            )
+    # A report whose days come from another loads after it (order lines after their orders).
+    return dict(sorted(contracts.items(), key=lambda item: item[1].days_from is not None))

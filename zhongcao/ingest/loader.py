@@ -16,7 +16,7 @@ import hashlib
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -26,6 +26,7 @@ from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Column, Contract, load_contracts
 from zhongcao.ingest.reader import FileRefused, ParsedFile, RowProblem, read_export
 from zhongcao.sqltext import ident, literal
+from zhongcao.windows import WINDOWS_DDL, record_pending
 
 META_DDL = """
 create schema if not exists raw;
@@ -212,6 +213,9 @@ class FileOutcome:
     reason: str | None = None
     drift: list[str] = field(default_factory=list)
     previously_seen: bool = False
+    # Business days whose rows this file replaced; None when they cannot be told (a report keyed
+    # by something other than a date, without `days_from`): every day may have changed.
+    days: list[date] | None = field(default_factory=list)
 
     @property
     def message(self) -> str:
@@ -249,7 +253,7 @@ def connect(settings: Settings) -> duckdb.DuckDBPyConnection:
     # Bounded memory: big files spill to disk instead of growing the process past the budget.
     con.execute(f"set memory_limit = {literal(settings.duckdb_memory)}")
     con.execute(f"set temp_directory = {literal(str(settings.home / 'tmp' / 'duckdb'))}")
-    con.execute(META_DDL)
+    con.execute(META_DDL + WINDOWS_DDL)
     return con
 
 
@@ -303,9 +307,10 @@ def _check_path(path: Path, landing: Path) -> None:
 
 
 class Loader:
-    def __init__(self, settings: Settings, log: Callable[[str], None] = print):
+    def __init__(self, settings: Settings, log: Callable[[str], None] = print, quarantine: bool = True):
         self.settings = settings
         self.log = log
+        self.quarantine = quarantine  # False: a refused file stays where it is (probe.py reads, never moves)
 
     def load_all(self, con: duckdb.DuckDBPyConnection | None = None) -> list[ReportOutcome]:
         own = con is None
@@ -381,7 +386,8 @@ class Loader:
             outcome = FileOutcome(**base, status="refused", refused_line=refused.line, reason=refused.reason)
             self._record_refusal(con, outcome, digest, stat.st_size, modified_at, now)
             self.log(outcome.message)
-            self._quarantine(path, contract, digest)
+            if self.quarantine:
+                self._quarantine(path, contract, digest)
             return outcome
         finally:
             if parsed is not None:
@@ -454,9 +460,12 @@ class Loader:
                     for line, column, raw, reason in sorted(rejects, key=lambda r: (r[0], r[1] or ""))
                 ],
             )
-        rows_loaded, rows_older, dates = self._replace_dates(
+        rows_loaded, rows_older, dates, days = self._replace_dates(
             con, contract, columns, base["file_name"], digest, modified_at, now
         )
+        # In the file's transaction: rows that changed are never without their pending days, even
+        # when the run dies before its dbt step (windows.py).
+        record_pending(con, contract.platform, contract.report, base["file_name"], days)
         con.execute(
             "insert into meta.load_files values (?, ?, ?, ?, ?, ?, 'loaded', null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -485,6 +494,7 @@ class Loader:
             rows_duplicate=rows_duplicate,
             rows_older=rows_older,
             drift=parsed.drift,
+            days=days,
         )
 
     def _incoming_from_rows(self, con, parsed: ParsedFile) -> None:
@@ -750,9 +760,11 @@ class Loader:
         digest: str,
         modified_at: datetime,
         now: datetime,
-    ) -> tuple[int, int, list[str]]:
+    ) -> tuple[int, int, list[str], list[date] | None]:
         """Replace what the file covers: its business dates (or, for reports without a date,
-        its keys) unless a newer file already owns them. Set-based: one statement per step."""
+        its keys) unless a newer file already owns them. Set-based: one statement per step.
+        Returns rows loaded, rows older than loaded data, what was covered (for the load log) and
+        the business days whose rows changed (see FileOutcome.days)."""
         table = f"raw.{ident(contract.table)}"
         key_col = contract.column(contract.business_date)
         by_date = key_col.type in ("date", "timestamp")
@@ -801,10 +813,27 @@ class Loader:
             f"select count(*) from zc_good where {row_key} in (select k from zc_older)"
         ).fetchone()[0]
         kept = con.execute("select k from zc_keys where k not in (select k from zc_older) order by k").fetchall()
+        days = [k for (k,) in kept] if by_date else self._days_of_keys(con, contract)
         for temp in ("zc_keys", "zc_owners", "zc_older"):
             con.execute(f"drop table {temp}")
         if by_date:
             covered = [k.isoformat() for (k,) in kept]
         else:
             covered = [f"{len(kept)} {key_col.name} values"] if kept else []
-        return total - rows_older, rows_older, covered
+        return total - rows_older, rows_older, covered, days
+
+    @staticmethod
+    def _days_of_keys(con, contract: Contract) -> list[date] | None:
+        """The business days of a key-covered file's keys (zc_keys, not zc_older), read from the
+        report named by the contract's `days_from` (order lines take their orders' days)."""
+        if contract.days_from is None:
+            return None
+        other = load_contracts()[contract.days_from]
+        other_date = other.column(other.business_date)
+        other_key = other.column(contract.business_date)
+        rows = con.execute(
+            f"select distinct cast({ident(other_date.stored_name)} as date) as d from raw.{ident(other.table)} "
+            f"where {ident(other_key.stored_name)} in (select k from zc_keys where k not in (select k from zc_older)) "
+            "order by d"
+        ).fetchall()
+        return [d for (d,) in rows if d is not None]
