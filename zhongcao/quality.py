@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from zhongcao.config import EXPECTATIONS_DIR
-from zhongcao.sqltext import ident
+from zhongcao.sqltext import ident, literal
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
@@ -216,30 +216,52 @@ def run_session(run_id: str, docs_root: Path) -> Session:
     return _SESSIONS[run_id]
 
 
-def validate(frame: pd.DataFrame, suite: Suite, session: Session | None = None) -> SuiteResult:
-    """The suite's expectations on one frame (the table's rows)."""
+# Whole-table expectations that say nothing about a slice of days: a scoped run skips them (a
+# day without rows is the freshness check's business, and row-count bounds hold for the table).
+WHOLE_TABLE_ONLY = {"expect_table_row_count_to_be_between"}
+
+
+def validate(frame: pd.DataFrame, suite: Suite, session: Session | None = None, scoped: bool = False) -> SuiteResult:
+    """The suite's expectations on one frame (the table's rows, or the rows of a run's days)."""
     session = session or Session()
     definition = suite.definition()
     _check_severities(suite, definition["expectations"])
+    expectations = [e for e in definition["expectations"] if not (scoped and e["type"] in WHOLE_TABLE_ONLY)]
     # meta.derived holds checks of their own (validate_table), not notes for this suite's page.
     meta = {k: v for k, v in (definition.get("meta") or {}).items() if k != "derived"}
-    result = session.validate(frame, definition | {"meta": meta})
+    result = session.validate(frame, definition | {"meta": meta, "expectations": expectations})
     outcome = SuiteResult(suite=suite, rows=len(frame), evaluated=len(result.results), failures=_failures(result, None))
     session.any_failed |= bool(outcome.errors)
     return outcome
 
 
-def validate_table(con, suite: Suite, session: Session | None = None) -> SuiteResult:
+def validate_table(con, suite: Suite, session: Session | None = None, window=None) -> SuiteResult:
     """The suite on its DuckDB table, then each derived check (`meta.derived`: a query over the
-    table and others, e.g. an identity that must hold per order, with expectations on its rows)."""
+    table and others, e.g. an identity that must hold per order, with expectations on its rows).
+
+    A suite whose meta names a `partition_column` checks only the rows of `window` (a
+    zhongcao.windows.Window of a partitioned run; None or a full window: every row), so a nightly
+    run validates its new days, not the whole history. In a derived check's SQL, `{table}` is
+    those rows and `{all_rows}` the whole table (a day against the week before it)."""
     session = session or Session()
-    frame = con.execute(f"select * from {ident(suite.layer)}.{ident(suite.table)}").df()
-    outcome = validate(frame, suite, session)
-    for derived in (suite.definition().get("meta") or {}).get("derived", []):
+    table = f"{ident(suite.layer)}.{ident(suite.table)}"
+    meta = suite.definition().get("meta") or {}
+    rows = table
+    scoped = bool(meta.get("partition_column")) and window is not None and not window.full
+    if scoped:
+        column = ident(meta["partition_column"])
+        rows = (
+            f"(select * from {table} where cast({column} as date) "
+            f"between {literal(window.start.isoformat())} and {literal(window.end.isoformat())})"
+        )
+    frame = con.execute(f"select * from {rows}").df()
+    outcome = validate(frame, suite, session, scoped=scoped)
+    for derived in meta.get("derived", []):
         _check_severities(suite, derived["expectations"])
-        rows = con.execute(derived["sql"].format(table=f"{ident(suite.layer)}.{ident(suite.table)}")).df()
+        result_rows = con.execute(derived["sql"].format(table=rows, all_rows=table)).df()
         result = session.validate(
-            rows, {"name": f"{suite.qualified_table} · {derived['name']}", "expectations": derived["expectations"]}
+            result_rows,
+            {"name": f"{suite.qualified_table} · {derived['name']}", "expectations": derived["expectations"]},
         )
         outcome.evaluated += len(result.results)
         outcome.failures += _failures(result, derived["name"])

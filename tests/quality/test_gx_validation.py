@@ -126,3 +126,60 @@ def test_a_derived_check_validates_a_query_over_the_table(tmp_path):
     )
     index = session.build_docs()
     assert "marts.credits · credits of an order sum to 1" in index.read_text(encoding="utf-8")
+
+
+def test_a_partitioned_run_checks_the_rows_of_its_days(tmp_path):
+    from datetime import date
+
+    from zhongcao.windows import Window
+
+    path = tmp_path / "marts" / "daily.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps(
+            {
+                "name": "marts.daily",
+                "expectations": [
+                    {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 3}},
+                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+                ],
+                "meta": {
+                    "partition_column": "day",
+                    "derived": [
+                        {
+                            "name": "days seen",
+                            "sql": "select (select count(*) from {table}) as window_rows, "
+                            "(select count(*) from {all_rows}) as all_rows",
+                            "expectations": [
+                                {
+                                    "type": "expect_column_values_to_be_between",
+                                    "kwargs": {"column": "window_rows", "min_value": 1, "max_value": 1},
+                                },
+                                {
+                                    "type": "expect_column_values_to_be_between",
+                                    "kwargs": {"column": "all_rows", "min_value": 3, "max_value": 3},
+                                },
+                            ],
+                        }
+                    ],
+                },
+            }
+        )
+    )
+    suite = Suite(path=path, layer="marts", table="daily")
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.daily as select * from (values (date '2026-11-02', -1), (date '2026-11-03', -2), "
+        "(date '2026-11-04', 5)) t(day, n)"
+    )
+    night = validate_table(con, suite, window=Window(date(2026, 11, 4), date(2026, 11, 4), False))
+    # Only 11-04's row: its n is fine, the row count bound is a whole-table matter, the derived
+    # check sees one row in {table} and all three in {all_rows}.
+    assert (night.rows, night.evaluated, night.passed) == (1, 3, True)
+    full = validate_table(con, suite, window=Window(None, None, True))
+    assert full.rows == 3 and not full.passed
+    assert [(f.check, f.column, f.unexpected_count) for f in full.failures] == [
+        (None, "n", 2),
+        ("days seen", "window_rows", 1),
+    ]
