@@ -1,5 +1,8 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+-- Incremental by event day: a partitioned run rebuilds the days of its window only.
 with touches as (
     select * from {{ ref('stg_databank__touchpoints') }}
+    where {{ in_partition('ts_date') }}
 ),
 
 people as (
@@ -16,8 +19,13 @@ click_channels as (
     select
         click_id,
         min(platform) as channel
-    from touches
-    where event_stage = 'click' and click_id is not null
+    from {{ ref('stg_databank__touchpoints') }}
+    where
+        event_stage = 'click' and click_id is not null
+        {%- if is_partitioned_run() %}
+            -- the clicks behind the window's store events, whenever they happened
+            and click_id in (select window_touches.click_id from touches as window_touches)
+        {%- endif %}
     group by click_id
 ),
 
