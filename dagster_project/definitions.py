@@ -5,20 +5,21 @@ import dagster as dg
 from dagster_project.defs.dbt.assets import zhongcao_dbt_models
 from dagster_project.defs.dbt.resources import dbt_resource
 from dagster_project.defs.ingest.assets import load_ground_truth, load_raw_exports
+from dagster_project.defs.ingest.checks import freshness_checks
 from dagster_project.defs.publish.assets import publish_bi_database
 from dagster_project.defs.quality.checks import gx_checks
-
-main_job = dg.define_asset_job(
-    "main",
-    selection=dg.AssetSelection.all(),
-    description="Load every export from the landing folder -> dbt build -> GX checks -> publish.",
-)
+from dagster_project.defs.warehouse.jobs import main_job
+from dagster_project.defs.warehouse.resources import WarehouseLock
+from dagster_project.defs.warehouse.schedules import nightly
+from dagster_project.defs.warehouse.sensors import landing_sensor
 
 defs = dg.Definitions(
     assets=[load_raw_exports, load_ground_truth, zhongcao_dbt_models, publish_bi_database],
-    asset_checks=gx_checks,
+    asset_checks=[*gx_checks, freshness_checks],
     jobs=[main_job],
-    resources={"dbt": dbt_resource},
+    schedules=[nightly],
+    sensors=[landing_sensor],
+    resources={"dbt": dbt_resource, "warehouse_lock": WarehouseLock()},
     # One DuckDB file allows one writing process: steps run one after another in-process.
     executor=dg.in_process_executor,
 )

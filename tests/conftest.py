@@ -34,6 +34,8 @@ def copy_sample(landing: Path) -> None:
     for item in SEEDS.iterdir():
         if item.is_dir():
             shutil.copytree(item, landing / item.name)
+    # The generator's manifest: a full build of the copy covers the sample's days (cli.default_range).
+    shutil.copy2(SEEDS / "manifest.json", landing / "manifest.json")
 
 
 @pytest.fixture

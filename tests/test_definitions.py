@@ -112,3 +112,35 @@ def test_publish_depends_on_every_mart_and_dbt_sources_join_raw_loads():
     assert graph.get(dg.AssetKey("publish")).parent_keys == {dg.AssetKey(["marts", name]) for name in MARTS}
     assert dg.AssetKey(["tmall", "orders"]) in graph.get(dg.AssetKey(["staging", "stg_tmall__orders"])).parent_keys
     assert defs.resolve_job_def("main") is not None
+
+
+def test_nightly_automation_partitions_and_guards():
+    job = defs.resolve_job_def("main")
+    partitions = job.partitions_def
+    assert isinstance(partitions, dg.DailyPartitionsDefinition)
+    assert (partitions.timezone, partitions.start.date().isoformat()) == ("Asia/Shanghai", "2026-10-01")
+    schedule = defs.resolve_schedule_def("nightly")
+    assert (schedule.cron_schedule, schedule.execution_timezone, schedule.job_name) == (
+        "0 2 * * *",
+        "Asia/Shanghai",
+        "main",
+    )
+    assert defs.resolve_sensor_def("landing_sensor").job_name == "main"
+    graph = defs.resolve_asset_graph()
+    partitioned = sorted(k.to_user_string() for k in graph.get_all_asset_keys() if graph.get(k).is_partitioned)
+    assert partitioned == sorted([*RAW_REPORTS, "publish"])
+    freshness = sorted(
+        spec.asset_key.to_user_string()
+        for definition in defs.asset_checks
+        for spec in definition.check_specs
+        if spec.name == "freshness"
+    )
+    assert freshness == sorted(
+        set(RAW_REPORTS)
+        - {"merchant/products", "tmall/order_items", "tmall/refunds", "wechatpay/bill"}
+        - {"xiaohongshu/pugongying_orders"}
+    )
+    assert not any(spec.blocking for d in defs.asset_checks for spec in d.check_specs if spec.name == "freshness")
+    # Every step takes the warehouse lock, whichever steps a run selects.
+    for node in job.graph.node_defs:
+        assert "warehouse_lock" in node.required_resource_keys, node.name

@@ -11,6 +11,10 @@
 | ZHONGCAO_PII_KEY      | a demo key (change it in production)   | key of the HMAC that replaces buyer PII |
 | ZHONGCAO_DUCKDB_MEMORY | 4GB                                   | DuckDB memory limit of the loader; spills beyond |
 | ZHONGCAO_PARQUET_DIR  | unset (no export)                      | after each publish: <dir>/<mart>.parquet |
+| ZHONGCAO_FIRST_DAY    | 2026-10-01 (the sample's first day)    | first daily partition: your first data day |
+| ZHONGCAO_LOCK_WAIT    | 0                                      | seconds a run waits for another's lock |
+| ZHONGCAO_ALERT_WEBHOOK | unset                                 | URL POSTed a JSON alert on a failed step |
+| ZHONGCAO_RETRY_WAIT   | 20                                     | seconds before a transient failure is retried |
 | DAGSTER_HOME          | $ZHONGCAO_HOME/dagster_home            | Dagster run and event storage           |
 """
 
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +43,10 @@ class Settings:
     quarantine_mode: str = "move"
     duckdb_memory: str = "4GB"
     parquet_dir: Path | None = None
+    first_day: date = date(2026, 10, 1)
+    lock_wait_seconds: float = 0
+    alert_webhook: str | None = None
+    retry_wait_seconds: float = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,11 +66,20 @@ class Settings:
             parquet_dir=Path(os.environ["ZHONGCAO_PARQUET_DIR"]).resolve()
             if os.environ.get("ZHONGCAO_PARQUET_DIR")
             else None,
+            first_day=date.fromisoformat(os.environ.get("ZHONGCAO_FIRST_DAY", "2026-10-01")),
+            lock_wait_seconds=float(os.environ.get("ZHONGCAO_LOCK_WAIT", "0")),
+            alert_webhook=os.environ.get("ZHONGCAO_ALERT_WEBHOOK") or None,
+            retry_wait_seconds=float(os.environ.get("ZHONGCAO_RETRY_WAIT", "20")),
         )
 
     def __post_init__(self) -> None:
         if self.quarantine_mode not in ("move", "copy"):
             raise ValueError(f"ZHONGCAO_QUARANTINE_MODE must be move or copy, not {self.quarantine_mode!r}")
+
+    @property
+    def lock_path(self) -> Path:
+        """Held by the run writing the warehouse (zhongcao/runlock.py)."""
+        return self.warehouse.with_name(self.warehouse.name + ".run.lock")
 
     def export_for_subprocesses(self) -> None:
         """dbt runs as a subprocess and reads the warehouse path from the environment."""

@@ -66,6 +66,10 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
         raise ValueError("nothing to publish: no dbt model has meta.publish = true")
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
+    # One run publishes at a time (zhongcao/runlock.py): any temporary file here was left by a
+    # run that was killed while publishing.
+    for stale in target.parent.glob(f".{target.name}.*.tmp*"):
+        stale.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
     tables: dict[str, int] = {}
     try:

@@ -4,6 +4,7 @@
 import codecs
 import csv
 import io
+import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -193,3 +194,13 @@ def built(built_settings):
     con = duckdb.connect(str(built_settings.published), read_only=True)
     yield con, Sample.read(built_settings.landing)
     con.close()
+
+
+@pytest.fixture
+def built_workspace(built_settings, tmp_path, monkeypatch):
+    """A private copy of that run's workspace (landing folder, warehouse, published file, Dagster
+    storage), for a test that starts from a successful run without paying for another one."""
+    home, landing = tmp_path / "home", tmp_path / "landing"
+    shutil.copytree(built_settings.home, home)
+    shutil.copytree(built_settings.landing, landing)  # copy2 keeps the files' modification times
+    return isolate(home, landing, monkeypatch)

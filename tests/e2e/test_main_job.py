@@ -2,9 +2,11 @@
 
 import codecs
 import csv
+import http.server
 import io
 import json
 import os
+import threading
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
@@ -188,9 +190,23 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
     assert published_rows(settings.published) == published
 
 
-def test_failing_blocking_check_keeps_the_previous_bi_file(seeded_workspace):
-    settings = seeded_workspace
-    assert run_main_job(settings, quiet=True).success
+class AlertReceiver(http.server.BaseHTTPRequestHandler):
+    received: list = []
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        self.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_failing_blocking_check_keeps_the_previous_bi_file(built_workspace, monkeypatch):
+    settings = built_workspace
+    server = http.server.HTTPServer(("127.0.0.1", 0), AlertReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ZHONGCAO_ALERT_WEBHOOK", f"http://127.0.0.1:{server.server_port}/hook")
     before = settings.published.read_bytes()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     mart_before = con.execute("select * from marts.mart_funnel_daily order by all").fetchall()
@@ -232,17 +248,27 @@ def test_failing_blocking_check_keeps_the_previous_bi_file(seeded_workspace):
     assert f"NOT published: the BI database {settings.published} is unchanged." in summary
     assert "gx_xiaohongshu__juguang_ads" in summary and "e.g. [5, 50]" in summary
 
+    # The failure hook: one alert in the alert log and at the webhook, naming the step and the run.
+    server.shutdown()
+    (logged,) = [json.loads(line) for line in (settings.home / "alerts.log").read_text().splitlines()]
+    assert AlertReceiver.received == [logged]
+    assert logged["run_id"] == result.run_id and logged["partitions"] == "2026-10-01 .. 2026-11-04"
+    assert logged["step"] == "xiaohongshu__juguang_ads_gx_xiaohongshu__juguang_ads"
+    assert logged["text"].startswith("zhongcao ALERT: step xiaohongshu__juguang_ads_gx_xiaohongshu__juguang_ads failed")
 
-def test_publish_alone_refuses_without_checks_in_the_same_run(seeded_workspace):
+
+def test_publish_alone_refuses_without_checks_in_the_same_run(built_workspace):
     from dagster_project.definitions import defs
 
-    settings = seeded_workspace
-    assert run_main_job(settings, quiet=True).success
+    settings = built_workspace
     before = settings.published.read_bytes()
     job = defs.resolve_implicit_global_asset_job_def()
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
-            instance=instance, asset_selection=[dg.AssetKey("publish")], raise_on_error=False
+            instance=instance,
+            asset_selection=[dg.AssetKey("publish")],
+            partition_key="2026-11-04",
+            raise_on_error=False,
         )
     assert not result.success
     assert settings.published.read_bytes() == before

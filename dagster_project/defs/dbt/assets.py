@@ -1,5 +1,13 @@
-"""dbt models as Dagster assets; dbt tests become asset checks (dagster-dbt's default)."""
+"""dbt models as Dagster assets; dbt tests become asset checks (dagster-dbt's default).
 
+A run's partitions (read from its tags: see warehouse/partitions.py), widened to the days whose
+raw rows changed since the last build (zhongcao/windows.py), reach dbt as the vars
+partition_start and partition_end, which the incremental models read
+(dbt/macros/partitions.sql); table models rebuild whole. A range starting at the first
+partition, or a run without partitions, is a full build.
+"""
+
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -7,7 +15,12 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.resources import dbt_project, prepare_manifest
+from dagster_project.defs.warehouse.partitions import FIRST_DAY, partition_range
+from dagster_project.defs.warehouse.resources import WarehouseLock
+from dagster_project.defs.warehouse.retries import retry_transient
 from zhongcao.config import Settings
+from zhongcao.ingest.loader import connect
+from zhongcao.windows import finish_window, plan_window
 
 prepare_manifest()
 
@@ -23,7 +36,40 @@ class ZhongcaoTranslator(DagsterDbtTranslator):
         return dbt_resource_props.get("schema") or "dbt"
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=ZhongcaoTranslator())
-def zhongcao_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    Settings.from_env().export_for_subprocesses()
-    yield from dbt.cli(["build"], context=context).stream()
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # dbt --full-refresh: incremental models rebuilt from nothing
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=ZhongcaoTranslator(),
+)
+def zhongcao_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse_lock: WarehouseLock, config: DbtBuildConfig
+):
+    settings = Settings.from_env()
+    settings.export_for_subprocesses()
+    # A run without partitions (a model materialised by hand) builds every day.
+    start, end = partition_range(context) or (FIRST_DAY, FIRST_DAY)
+    with retry_transient(context):
+        con = connect(settings)
+    try:
+        window = plan_window(con, context.run_id, start, end, FIRST_DAY)
+    finally:
+        con.close()
+    context.log.info(f"partitions {start} .. {end}; dbt rebuilds {window.describe()}")
+    args = ["build"]
+    if window.dbt_vars():
+        args += ["--vars", json.dumps(window.dbt_vars())]
+    if config.full_refresh:
+        args.append("--full-refresh")
+    with retry_transient(context):
+        yield from dbt.cli(args, context=context).stream()
+    if context.selected_asset_keys == context.assets_def.keys:
+        # Only a build of every model settles the pending days (a subset may skip their models).
+        con = connect(settings)
+        try:
+            finish_window(con, context.run_id)
+        finally:
+            con.close()

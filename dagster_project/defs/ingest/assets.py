@@ -1,7 +1,15 @@
-"""One raw-load asset per export contract, keyed like the dbt source it feeds."""
+"""One raw-load asset per export contract, keyed like the dbt source it feeds.
+
+The loads are partitioned by day like everything downstream, but a run loads every file that
+arrived, whatever days it covers (the content says which days those are, never the partition):
+the days whose rows changed are recorded as pending, and the run's dbt step rebuilds them.
+"""
 
 import dagster as dg
 
+from dagster_project.defs.warehouse.partitions import daily_partitions, single_run
+from dagster_project.defs.warehouse.resources import WarehouseLock
+from dagster_project.defs.warehouse.retries import retry_transient
 from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Contract, load_contracts
 from zhongcao.ingest.loader import Loader, connect
@@ -15,6 +23,14 @@ def raw_asset_key(contract: Contract) -> dg.AssetKey:
 
 CONTRACTS = load_contracts()
 KEY_TO_CONTRACT = {raw_asset_key(c): c for c in CONTRACTS.values()}
+
+
+def _days_text(days) -> str:
+    if days is None:
+        return "every day (a report without dates)"
+    if not days:
+        return "none"
+    return f"{days[0]} .. {days[-1]} ({len(days)} days)" if len(days) > 1 else str(days[0])
 
 
 @dg.multi_asset(
@@ -32,16 +48,24 @@ KEY_TO_CONTRACT = {raw_asset_key(c): c for c in CONTRACTS.values()}
     ],
     can_subset=True,
     name="load_raw_exports",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
 )
-def load_raw_exports(context: dg.AssetExecutionContext):
+def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: WarehouseLock):
     """Loads every selected report in one step: DuckDB allows a single writer process."""
     settings = Settings.from_env()
     loader = Loader(settings, log=context.log.info)
-    con = connect(settings)
+    with retry_transient(context):
+        con = connect(settings)
     try:
-        for key in sorted(context.selected_asset_keys, key=lambda k: k.to_user_string()):
+        # In contract order: a report whose days come from another loads after it.
+        for key in [k for k in KEY_TO_CONTRACT if k in context.selected_asset_keys]:
             contract = KEY_TO_CONTRACT[key]
-            outcome = loader.load_report(con, contract)
+            with retry_transient(context):
+                outcome = loader.load_report(con, contract)
+            loaded = [f for f in outcome.files if f.status == "loaded"]
+            every_day = any(f.days is None for f in loaded)
+            changed_days = sorted({day for f in loaded for day in f.days or []})
             refused = [f.message for f in outcome.files if f.status == "refused"]
             for message in refused:
                 context.log.error(message)
@@ -55,6 +79,7 @@ def load_raw_exports(context: dg.AssetExecutionContext):
                     "rows_loaded": outcome.rows_loaded,
                     "rows_rejected": outcome.rows_rejected,
                     "table_rows": dg.MetadataValue.int(outcome.table_rows),
+                    "days_changed": _days_text(None if every_day else changed_days),
                     "refusals": dg.MetadataValue.md("\n".join(f"- {m}" for m in refused) or "none"),
                     "landing": dg.MetadataValue.path(str(settings.landing / contract.platform / contract.report)),
                 },
@@ -70,9 +95,10 @@ def load_raw_exports(context: dg.AssetExecutionContext):
     "(written by the generator; absent for real data, leaving the table empty).",
     kinds={"duckdb"},
 )
-def load_ground_truth(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def load_ground_truth(context: dg.AssetExecutionContext, warehouse_lock: WarehouseLock) -> dg.MaterializeResult:
     settings = Settings.from_env()
-    con = connect(settings)
+    with retry_transient(context):
+        con = connect(settings)
     try:
         rows = load_channel_truth(con, settings.landing)
     finally:

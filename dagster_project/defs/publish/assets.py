@@ -5,6 +5,9 @@ import duckdb
 
 from dagster_project.defs.dbt.resources import dbt_project
 from dagster_project.defs.quality.checks import QUALITY_DDL, SUITES, docs_root
+from dagster_project.defs.warehouse.partitions import daily_partitions, single_run
+from dagster_project.defs.warehouse.resources import WarehouseLock
+from dagster_project.defs.warehouse.retries import retry_transient
 from zhongcao.config import Settings
 from zhongcao.publish import export_parquet, publish, published_models
 from zhongcao.quality import run_session
@@ -41,20 +44,24 @@ def _unpassed_suites(settings: Settings, run_id: str) -> list[str]:
     kinds={"duckdb"},
     description="Writes the public marts to the BI database (ZHONGCAO_PUBLISHED) by an atomic swap. "
     "Runs only when every blocking check upstream passed in the same run; otherwise the previous "
-    "file stays in place byte for byte.",
+    "file stays in place byte for byte. A partition is published when the file holds its day.",
+    partitions_def=daily_partitions,
+    backfill_policy=single_run,
 )
-def publish_bi_database(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+def publish_bi_database(context: dg.AssetExecutionContext, warehouse_lock: WarehouseLock) -> dg.MaterializeResult:
     settings = Settings.from_env()
     # Dagster's blocking checks already stop this step; this guards a hand-picked
     # materialisation of `publish` alone, which would otherwise skip the checks.
-    missing = _unpassed_suites(settings, context.run_id)
+    with retry_transient(context):
+        missing = _unpassed_suites(settings, context.run_id)
     if missing:
         raise PublicationBlocked(
             "not publishing: these quality suites did not pass in this run: "
             + ", ".join(missing)
             + ". Materialise the whole graph (or the upstream assets with their checks) instead."
         )
-    publication = publish(settings, PUBLISHED_MODELS, context.run_id)
+    with retry_transient(context):
+        publication = publish(settings, PUBLISHED_MODELS, context.run_id)
     context.log.info(f"published {publication.path} with {publication.tables}")
     docs = run_session(context.run_id, docs_root(settings)).build_docs()
     context.log.info(f"quality report (GX Data Docs): {docs}")

@@ -1,13 +1,17 @@
 """GX suites from expectations/ as blocking asset checks on the raw tables and marts."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from dagster_project.defs.warehouse.partitions import partition_range
+from dagster_project.defs.warehouse.resources import WarehouseLock
+from dagster_project.defs.warehouse.retries import retry_transient
 from zhongcao.config import Settings
 from zhongcao.quality import Suite, SuiteResult, discover_suites, run_session, validate_table
+from zhongcao.windows import window_for, window_of_run
 
 QUALITY_DDL = """
 create schema if not exists meta;
@@ -37,13 +41,18 @@ def docs_root(settings: Settings) -> Path:
     return settings.home / "quality" / "data_docs"
 
 
-def run_suite(settings: Settings, suite: Suite, run_id: str) -> tuple[SuiteResult, Path | None]:
-    """Validate one suite in the run's GX session; the run's Data Docs are rebuilt when this or an
+def run_suite(
+    settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None = None
+) -> tuple[SuiteResult, Path | None]:
+    """Validate one suite in the run's GX session, on the rows of the days the run rebuilds (the
+    window its dbt step recorded, or before that step the window it will build; suites with a
+    `partition_column`) or of the whole table. The run's Data Docs are rebuilt when this or an
     earlier check of the run failed (a failed run publishes nothing, so nothing later builds them)."""
     session = run_session(run_id, docs_root(settings))
     con = duckdb.connect(str(settings.warehouse))
     try:
-        result = validate_table(con, suite, session)
+        window = window_of_run(con, run_id) or (days and window_for(con, *days, settings.first_day))
+        result = validate_table(con, suite, session, window)
         con.execute(QUALITY_DDL)
         con.execute(
             "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -74,10 +83,11 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
         description=f"Great Expectations suite expectations/{suite.layer}/{suite.path.name} on "
         f"{suite.qualified_table}. Error-level failures block everything downstream, including publish.",
     )
-    def _check(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
+    def _check(context: dg.AssetCheckExecutionContext, warehouse_lock: WarehouseLock) -> dg.AssetCheckResult:
         settings = Settings.from_env()
         run_id = context.op_execution_context.run_id
-        result, docs = run_suite(settings, suite, run_id)
+        with retry_transient(context):
+            result, docs = run_suite(settings, suite, run_id, partition_range(context))
         for failure in result.failures:
             log = context.log.error if failure.severity == "error" else context.log.warning
             log(failure.describe(suite.qualified_table))

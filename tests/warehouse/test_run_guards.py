@@ -1,0 +1,65 @@
+"""Runs that meet another writer: a transient DuckDB lock is waited out by retries; a second
+zhongcao run is refused with a message naming the run that holds the warehouse."""
+
+import subprocess
+import sys
+import textwrap
+
+import dagster as dg
+import pytest
+
+from tests.conftest import write_export
+from tests.loaders.test_loader import juguang
+from zhongcao.cli import run_main_job, summarise
+from zhongcao.ingest.loader import connect
+from zhongcao.runlock import warehouse_lock
+
+pytestmark = pytest.mark.e2e
+
+JUGUANG = dg.AssetKey(["xiaohongshu", "juguang_ads"])
+HOLDER = textwrap.dedent(
+    """
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])  # a writer of the warehouse: a stray shell, a BI tool on the wrong file
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+    """
+)
+
+
+def test_a_transient_lock_on_the_warehouse_is_retried(workspace, monkeypatch):
+    from dagster_project.definitions import defs
+
+    monkeypatch.setenv("ZHONGCAO_RETRY_WAIT", "1")
+    write_export(
+        workspace.landing,
+        "xiaohongshu",
+        "juguang_ads",
+        "a.csv",
+        juguang("2026-10-20,100200300,春季,11,111,n1,信息流,10.00,1000,10,1.00%,5"),
+    )
+    connect(workspace).close()  # the warehouse exists
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(workspace.warehouse), "1.5"], stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout.readline().strip() == "holding"
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("main").execute_in_process(
+            instance=instance, asset_selection=[JUGUANG], partition_key="2026-10-20", raise_on_error=False
+        )
+    holder.wait(timeout=30)
+    assert result.success
+    retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert retried and retried[0].step_key == "load_raw_exports"
+    materialised = [e.asset_key for e in result.get_asset_materialization_events()]
+    assert materialised == [JUGUANG]
+
+
+def test_a_second_run_is_refused_while_one_writes(workspace):
+    with warehouse_lock(workspace.lock_path, "the-nightly-run"):
+        result = run_main_job(workspace, quiet=True)
+    assert not result.success
+    summary = summarise(result, workspace)
+    assert "NOT published" in summary
+    assert "the warehouse is being written by run the-nightly-run (pid" in summary
+    assert "was refused to keep the warehouse consistent" in summary

@@ -1,0 +1,46 @@
+"""One run writes the warehouse at a time: a second one waits or is refused by name."""
+
+import json
+import threading
+import time
+
+import pytest
+
+from zhongcao.runlock import WarehouseBusy, warehouse_lock
+
+
+def test_a_second_run_is_refused_with_the_holder_named(tmp_path):
+    lock = tmp_path / "warehouse.duckdb.run.lock"
+    with warehouse_lock(lock, "run-a"):
+        holder = json.loads(lock.read_text())
+        assert holder["run_id"] == "run-a"
+        with (
+            pytest.raises(WarehouseBusy, match=r"being written by run run-a \(pid \d+, since .*\); this run \(run-b\)"),
+            warehouse_lock(lock, "run-b"),
+        ):
+            pass
+    with warehouse_lock(lock, "run-b"):  # released: the next run goes ahead
+        assert json.loads(lock.read_text())["run_id"] == "run-b"
+    assert lock.read_text() == ""
+
+
+def test_a_second_run_waits_when_told_to(tmp_path):
+    lock = tmp_path / "warehouse.duckdb.run.lock"
+    released = threading.Event()
+    messages = []
+
+    def first():
+        with warehouse_lock(lock, "run-a"):
+            released.wait(5)
+
+    holder = threading.Thread(target=first)
+    holder.start()
+    while not lock.exists() or not lock.read_text():
+        time.sleep(0.01)
+    threading.Timer(0.5, released.set).start()
+    started = time.monotonic()
+    with warehouse_lock(lock, "run-b", wait_seconds=10, log=messages.append):
+        waited = time.monotonic() - started
+    holder.join()
+    assert 0.3 < waited < 5
+    assert messages and messages[0].startswith("waiting up to 10 s for run run-a")
