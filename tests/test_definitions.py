@@ -65,6 +65,7 @@ INTERMEDIATE = [
     "int_aipl__state_entries",
     "int_aipl__transitions",
     "int_funnel__daily_measures",
+    "int_funnel__person_first_touches",
     "int_identity__click_links",
     "int_logistics__waybills",
     "int_marketing__daily_spend",

@@ -87,6 +87,7 @@ def run_main_job(
     import dagster as dg
 
     from dagster_project.definitions import defs
+    from dagster_project.defs.warehouse.partitions import partition_tags
 
     first, last = partition_bounds()
     if start is None:
@@ -99,12 +100,7 @@ def run_main_job(
             )
     if end < start:
         raise NotAPartition(f"the range {start} .. {end} ends before it starts")
-    run_tags = dict(tags or {})
-    if start == end:
-        run_tags["dagster/partition"] = start.isoformat()
-    else:
-        run_tags["dagster/asset_partition_range_start"] = start.isoformat()
-        run_tags["dagster/asset_partition_range_end"] = end.isoformat()
+    run_tags = dict(tags or {}) | partition_tags(start, end)
     job = defs.resolve_job_def("main")
     run_config = {"loggers": {"console": {"config": {"log_level": "WARNING" if quiet else "INFO"}}}}
     if full_refresh:

@@ -8,16 +8,17 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from dagster_project.defs.warehouse.partitions import days_of_tags
 from zhongcao.config import Settings
 
 ALERTS_LOG = "alerts.log"
 
 
 def _partitions(tags: dict[str, str]) -> str:
-    if "dagster/partition" in tags:
-        return tags["dagster/partition"]
-    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
-    return f"{start} .. {end}" if start else "-"
+    days = days_of_tags(tags)
+    if days is None:
+        return "-"
+    return str(days[0]) if days[0] == days[1] else f"{days[0]} .. {days[1]}"
 
 
 @dg.failure_hook(name="alert_on_failure")

@@ -21,16 +21,28 @@ daily_partitions = dg.DailyPartitionsDefinition(start_date=FIRST_DAY.isoformat()
 single_run = dg.BackfillPolicy.single_run()
 
 
-def partition_range(context) -> tuple[date, date] | None:
-    """First and last day of the run's partitions, from the run's tags, so that unpartitioned
-    steps (dbt, the checks) see them too; None for a run without partitions."""
-    tags = context.run.tags
-    if "dagster/partition" in tags:
-        day = date.fromisoformat(tags["dagster/partition"])
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+def partition_tags(start: date, end: date) -> dict[str, str]:
+    """Run tags asking for the days start..end (one partition, or a range run as one run)."""
+    if start == end:
+        return {PARTITION_TAG: start.isoformat()}
+    return {RANGE_START_TAG: start.isoformat(), RANGE_END_TAG: end.isoformat()}
+
+
+def days_of_tags(tags) -> tuple[date, date] | None:
+    """First and last day a run's tags ask for; None for a run without partitions."""
+    if PARTITION_TAG in tags:
+        day = date.fromisoformat(tags[PARTITION_TAG])
         return day, day
-    if "dagster/asset_partition_range_start" in tags:
-        return (
-            date.fromisoformat(tags["dagster/asset_partition_range_start"]),
-            date.fromisoformat(tags["dagster/asset_partition_range_end"]),
-        )
+    if RANGE_START_TAG in tags:
+        return date.fromisoformat(tags[RANGE_START_TAG]), date.fromisoformat(tags[RANGE_END_TAG])
     return None
+
+
+def partition_range(context) -> tuple[date, date] | None:
+    """The run's days, from its tags, so that unpartitioned steps (dbt, the checks) see them too."""
+    return days_of_tags(context.run.tags)

@@ -16,6 +16,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.defs.warehouse.jobs import main_job
+from dagster_project.defs.warehouse.partitions import partition_tags
 from zhongcao.config import Settings
 from zhongcao.ingest.contracts import load_contracts
 from zhongcao.ingest.loader import landing_files
@@ -45,19 +46,16 @@ def contiguous(days: list[date]) -> list[tuple[date, date]]:
     return ranges
 
 
-def run_request(start: date, end: date, files: list[str]) -> dg.RunRequest:
-    digest = hashlib.sha256("\n".join(sorted(files)).encode()).hexdigest()[:12]
+def run_request(start: date, end: date, files: dict[str, str]) -> dg.RunRequest:
+    """One run for the days start..end; its key names the files and their versions (a second
+    correction of the same file is new work, a re-evaluated tick is not)."""
+    versions = "\n".join(f"{path} {mark}" for path, mark in sorted(files.items()))
+    digest = hashlib.sha256(versions.encode()).hexdigest()[:12]
     tags = {"zhongcao/trigger": "landing", "zhongcao/files": ", ".join(sorted(files))[:2000]}
+    key = f"landing-{start}-{digest}" if start == end else f"landing-{start}-{end}-{digest}"
     if start == end:
-        return dg.RunRequest(run_key=f"landing-{start}-{digest}", partition_key=start.isoformat(), tags=tags)
-    return dg.RunRequest(
-        run_key=f"landing-{start}-{end}-{digest}",
-        tags=tags
-        | {
-            "dagster/asset_partition_range_start": start.isoformat(),
-            "dagster/asset_partition_range_end": end.isoformat(),
-        },
-    )
+        return dg.RunRequest(run_key=key, partition_key=start.isoformat(), tags=tags)
+    return dg.RunRequest(run_key=key, tags=tags | partition_tags(start, end))
 
 
 @dg.sensor(
@@ -91,7 +89,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
     contracts = load_contracts()
     affected: set[date] = set()
     every_day = False
-    causes: list[str] = []
+    causes: dict[str, str] = {}
     started = time.monotonic()
     try:
         for relative in new:
@@ -102,7 +100,7 @@ def landing_sensor(context: dg.SensorEvaluationContext):
             seen[relative] = current[relative]
             earlier = None if days is None else {d for d in days if d in published or d < newest}
             if earlier is None or earlier:
-                causes.append(relative)
+                causes[relative] = current[relative]
             every_day |= earlier is None
             affected |= earlier or set()
     finally:

@@ -2,9 +2,8 @@
 -- When each consumer entered each AIPL state, brand-wide ('all') and per product category,
 -- with the channel that moved them. States are cumulative: a consumer stays in the highest
 -- state reached (A aware < I interest < P purchase < L loyal).
-with touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
-    where person_key is not null
+with firsts as (
+    select * from {{ ref('int_funnel__person_first_touches') }}
 ),
 
 orders as (
@@ -21,20 +20,18 @@ categories as (
 awareness as (
     select
         person_key,
-        min(event_date) as aware_date,
-        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as aware_channel
-    from touchpoints
-    group by person_key
+        first_touch_date as aware_date,
+        first_touch_channel as aware_channel
+    from firsts
 ),
 
 interest as (
     select
         person_key,
-        min(event_date) as interest_date,
-        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as interest_channel
-    from touchpoints
-    where event_stage in ('engagement', 'click', 'search', 'store_visit', 'add_to_cart')
-    group by person_key
+        first_interest_date as interest_date,
+        first_interest_channel as interest_channel
+    from firsts
+    where first_interest_at is not null
 ),
 
 -- Purchases per category and brand-wide; loyalty = a repurchase within the window, counted

@@ -4,9 +4,8 @@ with orders as (
     where person_key is not null and is_conversion
 ),
 
-touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
-    where person_key is not null
+firsts as (
+    select * from {{ ref('int_funnel__person_first_touches') }}
 ),
 
 ranked as (
@@ -31,19 +30,18 @@ purchases as (
     group by person_key
 ),
 
--- Only touches up to the first payment can have seeded the decision.
+-- Only touches up to the first payment can have seeded the decision: the first touch before
+-- it is the person's first touch when that came before it, and none otherwise.
 first_touches as (
     select
         purchases.person_key,
-        min(touchpoints.event_at) as first_touch_at,
-        arg_min(touchpoints.channel, [epoch(touchpoints.event_at), hash(touchpoints.touchpoint_key)])
-            as first_touch_platform
+        firsts.first_touch_at,
+        firsts.first_touch_channel as first_touch_platform
     from purchases
-    inner join touchpoints
+    inner join firsts
         on
-            purchases.person_key = touchpoints.person_key
-            and purchases.first_purchase_at >= touchpoints.event_at
-    group by purchases.person_key
+            purchases.person_key = firsts.person_key
+            and purchases.first_purchase_at >= firsts.first_touch_at
 ),
 
 final as (
