@@ -174,10 +174,19 @@ def _check_severities(suite: Suite, expectations: list[dict[str, Any]]) -> None:
             raise ValueError(f"{suite.path}: severity must be 'error' or 'warn', not {severity!r}")
 
 
-def _failures(result, check: str | None) -> list[Failure]:
+def _applicable_rows(item) -> int:
+    """The rows a share ("mostly") is taken over: all of them for not-null, else the non-null ones."""
+    details = item.result or {}
+    rows = details.get("element_count") or 0
+    if item.expectation_config.type != "expect_column_values_to_not_be_null":
+        rows -= details.get("missing_count") or 0
+    return rows
+
+
+def _failures(result, check: str | None, skip=lambda config: False) -> list[Failure]:
     failures = []
     for item in result.results:
-        if item.success:
+        if item.success or skip(item.expectation_config):
             continue
         config = item.expectation_config
         kwargs = config.kwargs
@@ -219,6 +228,9 @@ def run_session(run_id: str, docs_root: Path) -> Session:
 # Whole-table expectations that say nothing about a slice of days: a scoped run skips them (a
 # day without rows is the freshness check's business, and row-count bounds hold for the table).
 WHOLE_TABLE_ONLY = {"expect_table_row_count_to_be_between"}
+# Rows GX validates at once: pandas holds them as Python objects (50 M data-bank events in one
+# frame took more than 20 GB), so a suite with a partition column is validated in slices of days.
+CHUNK_ROWS = 2_000_000
 
 
 def validate(frame: pd.DataFrame, suite: Suite, session: Session | None = None, scoped: bool = False) -> SuiteResult:
@@ -227,11 +239,96 @@ def validate(frame: pd.DataFrame, suite: Suite, session: Session | None = None, 
     definition = suite.definition()
     _check_severities(suite, definition["expectations"])
     expectations = [e for e in definition["expectations"] if not (scoped and e["type"] in WHOLE_TABLE_ONLY)]
-    # meta.derived holds checks of their own (validate_table), not notes for this suite's page.
-    meta = {k: v for k, v in (definition.get("meta") or {}).items() if k != "derived"}
-    result = session.validate(frame, definition | {"meta": meta, "expectations": expectations})
+    result = session.validate(frame, _page(definition, expectations))
     outcome = SuiteResult(suite=suite, rows=len(frame), evaluated=len(result.results), failures=_failures(result, None))
     session.any_failed |= bool(outcome.errors)
+    return outcome
+
+
+def _page(definition: dict[str, Any], expectations: list[dict[str, Any]], part: str = "") -> dict[str, Any]:
+    """The suite as GX gets it: these expectations, `part` naming a slice of days in the Data Docs;
+    meta.derived holds checks of their own (validate_table), not notes for this suite's page."""
+    meta = {k: v for k, v in (definition.get("meta") or {}).items() if k != "derived"}
+    name = f"{definition['name']} · {part}" if part else definition["name"]
+    return definition | {"name": name, "meta": meta, "expectations": expectations}
+
+
+def _merge(failures: list[Failure]) -> list[Failure]:
+    """One failure per expectation and column across slices: counts add up, examples are kept."""
+    merged: dict[tuple, Failure] = {}
+    for failure in failures:
+        key = (failure.expectation, failure.column, failure.check)
+        if key not in merged:
+            merged[key] = failure
+            continue
+        first = merged[key]
+        if first.unexpected_count is not None and failure.unexpected_count is not None:
+            first.unexpected_count += failure.unexpected_count
+        first.examples = (first.examples + failure.examples)[:MAX_EXAMPLES]
+    return list(merged.values())
+
+
+def _day_slices(con, rows: str, column: str) -> list[tuple[str, str]]:
+    """(label, WHERE condition) cutting `rows` into runs of whole days of at most CHUNK_ROWS rows
+    (a day is never split: the grain of a partitioned table determines its day, so uniqueness
+    within a slice is uniqueness within the table)."""
+    day = f"cast({column} as date)"
+    counts = con.execute(f"select {day} as d, count(*) from {rows} group by 1 order by 1 nulls last").fetchall()
+    slices, start, end, size = [], None, None, 0
+    for value, count in (c for c in counts if c[0] is not None):
+        if start is not None and size + count > CHUNK_ROWS:
+            slices.append((f"{start} to {end}", f"{day} between {literal(str(start))} and {literal(str(end))}"))
+            start, size = None, 0
+        start, end, size = start or value, value, size + count
+    if start is not None:
+        slices.append((f"{start} to {end}", f"{day} between {literal(str(start))} and {literal(str(end))}"))
+    if any(value is None for value, _ in counts):
+        slices.append(("no day", f"{column} is null"))
+    return slices or [("", "false")]
+
+
+def _validate_in_slices(con, suite: Suite, session: Session, rows: str, column: str, scoped: bool) -> SuiteResult:
+    """A partitioned suite on `rows`, slice by slice of days (_day_slices); whole-table
+    expectations on the table's length unless `scoped` to a run's days."""
+    definition = suite.definition()
+    row_level = [e for e in definition["expectations"] if e["type"] not in WHOLE_TABLE_ONLY]
+    whole = [e for e in definition["expectations"] if e["type"] in WHOLE_TABLE_ONLY and not scoped]
+    total = con.execute(f"select count(*) from {rows}").fetchone()[0]
+    outcome = SuiteResult(suite=suite, rows=total, evaluated=len(row_level) + len(whole))
+    slices = _day_slices(con, rows, column)
+    shares: dict[str, list] = {}  # expectation -> [its config, rows it applies to, unexpected, examples]
+    for label, condition in slices:
+        frame = con.execute(f"select * from {rows} where {condition}").df()
+        part = label if len(slices) > 1 else ""
+        result = session.validate(frame, _page(definition, row_level, part))
+        outcome.failures += _failures(result, None, skip=lambda config: "mostly" in config.kwargs)
+        for item in result.results:
+            config = item.expectation_config
+            if "mostly" in config.kwargs:
+                key = json.dumps([config.type, config.kwargs], sort_keys=True, default=str)
+                counted = shares.setdefault(key, [config, 0, 0, []])
+                counted[1] += _applicable_rows(item)
+                counted[2] += (item.result or {}).get("unexpected_count") or 0
+                examples = (item.result or {}).get("partial_unexpected_list") or []
+                counted[3] = (counted[3] + [_plain(v) for v in examples])[:MAX_EXAMPLES]
+    # Same expectation, several slices: one failure. A share ("mostly") holds for the rows as
+    # a whole, not for each slice of them.
+    outcome.failures = _merge(outcome.failures)
+    for config, applicable, unexpected, examples in shares.values():
+        if applicable and 1 - unexpected / applicable < config.kwargs["mostly"]:
+            outcome.failures.append(
+                Failure(
+                    expectation=config.type,
+                    column=config.kwargs.get("column"),
+                    severity=(config.meta or {}).get("severity", "error"),
+                    unexpected_count=unexpected,
+                    examples=examples,
+                    observed=f"{unexpected / applicable:.2%} of {applicable} rows unexpected",
+                )
+            )
+    if whole:  # a frame of the table's length and no columns: what a row count needs
+        frame = pd.DataFrame(index=pd.RangeIndex(total))
+        outcome.failures += _failures(session.validate(frame, _page(definition, whole, "rows")), None)
     return outcome
 
 
@@ -241,21 +338,26 @@ def validate_table(con, suite: Suite, session: Session | None = None, window=Non
 
     A suite whose meta names a `partition_column` checks only the rows of `window` (a
     zhongcao.windows.Window of a partitioned run; None or a full window: every row), so a nightly
-    run validates its new days, not the whole history. In a derived check's SQL, `{table}` is
-    those rows and `{all_rows}` the whole table (a day against the week before it)."""
+    run validates its new days, not the whole history, and checks them in slices of whole days
+    (CHUNK_ROWS). In a derived check's SQL, `{table}` is those rows and `{all_rows}` the whole
+    table (a day against the week before it)."""
     session = session or Session()
     table = f"{ident(suite.layer)}.{ident(suite.table)}"
-    meta = suite.definition().get("meta") or {}
+    definition = suite.definition()
+    meta = definition.get("meta") or {}
+    _check_severities(suite, definition["expectations"])
+    column = ident(meta["partition_column"]) if meta.get("partition_column") else None
     rows = table
-    scoped = bool(meta.get("partition_column")) and window is not None and not window.full
+    scoped = column is not None and window is not None and not window.full
     if scoped:
-        column = ident(meta["partition_column"])
         rows = (
             f"(select * from {table} where cast({column} as date) "
             f"between {literal(window.start.isoformat())} and {literal(window.end.isoformat())})"
         )
-    frame = con.execute(f"select * from {rows}").df()
-    outcome = validate(frame, suite, session, scoped=scoped)
+    if column is None:
+        outcome = validate(con.execute(f"select * from {rows}").df(), suite, session)
+    else:
+        outcome = _validate_in_slices(con, suite, session, rows, column, scoped)
     for derived in meta.get("derived", []):
         _check_severities(suite, derived["expectations"])
         result_rows = con.execute(derived["sql"].format(table=rows, all_rows=table)).df()

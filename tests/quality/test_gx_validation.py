@@ -183,3 +183,55 @@ def test_a_partitioned_run_checks_the_rows_of_its_days(tmp_path):
         (None, "n", 2),
         ("days seen", "window_rows", 1),
     ]
+
+
+def test_a_big_table_is_validated_in_slices_of_whole_days(tmp_path, monkeypatch):
+    from zhongcao import quality
+
+    monkeypatch.setattr(quality, "CHUNK_ROWS", 2)
+    path = tmp_path / "raw" / "events.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps(
+            {
+                "name": "raw.events",
+                "meta": {"partition_column": "ts"},
+                "expectations": [
+                    {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 6, "max_value": 6}},
+                    {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "event_id"}},
+                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+                    # Shares hold for all rows: 5 of 6 days known passes, though the slice without a
+                    # day is all nulls; 3 of 6 n below 0 fails, though two slices hold only one of them.
+                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ts", "mostly": 0.8}},
+                    {
+                        "type": "expect_column_values_to_be_between",
+                        "kwargs": {"column": "n", "min_value": 0, "mostly": 0.6},
+                    },
+                ],
+            }
+        )
+    )
+    suite = Suite(path=path, layer="raw", table="events")
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.events as select * from (values "
+        "('a', timestamp '2026-11-01 08:00', -1), ('b', timestamp '2026-11-01 09:00', 1), "
+        "('b', timestamp '2026-11-01 10:00', 2), ('c', timestamp '2026-11-02 08:00', -3), "
+        "('d', timestamp '2026-11-03 08:00', 4), ('e', null, -5)) t(event_id, ts, n)"
+    )
+    session = Session(tmp_path / "docs")
+    result = validate_table(con, suite, session)
+    # Slices 11-01 (3 rows: a day is never split), 11-02 to 11-03, no day; failures add up across them.
+    assert result.rows == 6 and result.evaluated == 5
+    assert [(f.expectation, f.column, f.unexpected_count) for f in result.failures] == [
+        ("expect_column_values_to_be_unique", "event_id", 2),
+        ("expect_column_values_to_be_between", "n", 3),
+        ("expect_column_values_to_be_between", "n", 3),
+    ]
+    assert result.failures[2].observed == "50.00% of 6 rows unexpected"
+    assert sorted(result.failures[2].examples) == [-5, -3, -1]
+    assert sorted(result.failures[1].examples) == [-5, -3, -1]
+    index = session.build_docs().read_text(encoding="utf-8")
+    for part in ("2026-11-01 to 2026-11-01", "2026-11-02 to 2026-11-03", "no day", "rows"):
+        assert f"raw.events · {part}" in index, part
