@@ -15,6 +15,7 @@
 | ZHONGCAO_LOCK_WAIT    | 0                                      | seconds a run waits for another's lock |
 | ZHONGCAO_ALERT_WEBHOOK | unset                                 | URL POSTed a JSON alert on a failed step |
 | ZHONGCAO_RETRY_WAIT   | 20                                     | seconds before a transient failure is retried |
+| ZHONGCAO_CHECK_ROWS   | 5000000                                | rows a full build checks of a big table |
 | DAGSTER_HOME          | $ZHONGCAO_HOME/dagster_home            | Dagster run and event storage           |
 """
 
@@ -47,6 +48,7 @@ class Settings:
     lock_wait_seconds: float = 0
     alert_webhook: str | None = None
     retry_wait_seconds: float = 20
+    check_rows: int = 5_000_000
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -70,6 +72,7 @@ class Settings:
             lock_wait_seconds=float(os.environ.get("ZHONGCAO_LOCK_WAIT", "0")),
             alert_webhook=os.environ.get("ZHONGCAO_ALERT_WEBHOOK") or None,
             retry_wait_seconds=float(os.environ.get("ZHONGCAO_RETRY_WAIT", "20")),
+            check_rows=int(os.environ.get("ZHONGCAO_CHECK_ROWS", "5000000")),
         )
 
     def __post_init__(self) -> None:

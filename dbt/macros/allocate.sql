@@ -1,16 +1,22 @@
-{#- Share of an amount for one row of its partition, by the row's weight, to the cent: every row
-    but the last gets its rounded share and the last row the remainder, so the rows always add
-    up to the amount exactly. The weight is cast to DECIMAL so no money passes through a float. -#}
+{#- Share of an amount for one row of its partition, by the row's weight, to the cent, by
+    largest remainders: every row gets its share rounded down, and the cents those roundings
+    left over (the amount itself minus their sum) go one each to the rows with the largest
+    remainders (ties: `order_by`). The rows add up to the amount exactly, no row is a cent or
+    more off its exact share, and a row never goes negative: giving the last row what the
+    others' roundings left, as this macro once did, sent it below zero when thousands of rows
+    shared a channel-month. The weight is cast to DECIMAL so no money passes through a float. -#}
 {% macro allocate(amount, weight, partition_by, order_by) -%}
-    {%- set share = 'cast(' ~ weight ~ ' as decimal(38, 18))' -%}
-    {#- the last row of the ascending order, whatever the number of order columns -#}
-    {%- set order_desc = order_by.split(',') | map('trim') | map('string') | join(' desc, ') ~ ' desc' -%}
-    case
-        when row_number() over (partition by {{ partition_by }} order by {{ order_desc }}) = 1
-            then {{ amount }} - coalesce(sum(round({{ amount }} * {{ share }}, 2)) over (
-                partition by {{ partition_by }} order by {{ order_by }}
-                rows between unbounded preceding and 1 preceding
-            ), 0)
-        else round({{ amount }} * {{ share }}, 2)
-    end
+    {%- set exact_cents = amount ~ ' * cast(' ~ weight ~ ' as decimal(38, 18)) * 100' -%}
+    cast(
+        floor({{ exact_cents }}) / 100
+        + case
+            when row_number() over (
+                partition by {{ partition_by }}
+                order by {{ exact_cents }} - floor({{ exact_cents }}) desc, {{ order_by }}
+            ) <= round({{ amount }} * 100) - sum(floor({{ exact_cents }})) over (partition by {{ partition_by }})
+                then 0.01
+            else 0
+        end
+        as decimal(18, 2)
+    )
 {%- endmacro %}

@@ -177,15 +177,22 @@ class Sample:
 
 
 @pytest.fixture(scope="session")
-def built_settings(tmp_path_factory):
-    """One main-job run over a copy of the sample, shared by the e2e modules that only read it."""
+def built_run(tmp_path_factory):
+    """One main-job run over a copy of the sample, shared by the e2e modules that only read it:
+    its settings and its Dagster result."""
     home = tmp_path_factory.mktemp("home")
     landing = tmp_path_factory.mktemp("landing")
     copy_sample(landing)
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = isolate(home, landing, monkeypatch)
-        assert run_main_job(settings, quiet=True).success
-    return settings
+        result = run_main_job(settings, quiet=True)
+    assert result.success
+    return settings, result
+
+
+@pytest.fixture(scope="session")
+def built_settings(built_run):
+    return built_run[0]
 
 
 @pytest.fixture(scope="session")

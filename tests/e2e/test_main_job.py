@@ -129,10 +129,8 @@ def published_rows(path: Path) -> dict[date, dict]:
         con.close()
 
 
-def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
-    settings = seeded_workspace
-    result = run_main_job(settings, quiet=True)
-    assert result.success
+def test_main_job_publishes_the_funnel_with_real_values(built_run, built_workspace):
+    settings, result = built_run
 
     published = published_rows(settings.published)
     expected = expected_from_raw_files(settings.landing)
@@ -184,10 +182,19 @@ def test_main_job_publishes_the_funnel_with_real_values(seeded_workspace):
     assert rules["click_id"] > 0 and rules["unlinked_buyer"] > 0
     assert touchpoints == (generated_rows["databank__touchpoints"],) * 2
 
-    # A second run over the same landing folder is a no-op for the raw tables.
-    again = run_main_job(settings, quiet=True)
+    # A second run over the same landing folder (in a copy of the workspace) changes nothing.
+    again = run_main_job(built_workspace, quiet=True)
     assert again.success
-    assert published_rows(settings.published) == published
+    assert published_rows(built_workspace.published) == published
+    assert all(meta["rows_loaded"].value == 0 for meta in materialised_loads(again))
+
+
+def materialised_loads(result) -> list:
+    return [
+        e.materialization.metadata
+        for e in result.get_asset_materialization_events()
+        if "rows_loaded" in e.materialization.metadata
+    ]
 
 
 class AlertReceiver(http.server.BaseHTTPRequestHandler):

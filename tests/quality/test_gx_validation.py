@@ -235,3 +235,33 @@ def test_a_big_table_is_validated_in_slices_of_whole_days(tmp_path, monkeypatch)
     index = session.build_docs().read_text(encoding="utf-8")
     for part in ("2026-11-01 to 2026-11-01", "2026-11-02 to 2026-11-03", "no day", "rows"):
         assert f"raw.events · {part}" in index, part
+
+
+def test_a_full_check_of_a_big_table_takes_its_most_recent_days(tmp_path):
+    path = tmp_path / "raw" / "events.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        json.dumps(
+            {
+                "name": "raw.events",
+                "meta": {"partition_column": "ts"},
+                "expectations": [
+                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}}
+                ],
+            }
+        )
+    )
+    suite = Suite(path=path, layer="raw", table="events")
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute(
+        "create table raw.events as select * from (values (timestamp '2026-11-01 08:00', -1), "
+        "(timestamp '2026-11-02 08:00', 1), (timestamp '2026-11-03 08:00', 2), (timestamp '2026-11-03 09:00', 3)) "
+        "t(ts, n)"
+    )
+    result = validate_table(con, suite, full_check_rows=3)
+    # 4 rows, 3 at most: 11-02 and 11-03 (3 rows) are checked; the bad row of 11-01 is not.
+    assert (result.rows, result.passed) == (3, True)
+    assert result.scope == "the most recent days 2026-11-02 to 2026-11-03, 3 rows at most"
+    assert "(the most recent days 2026-11-02 to 2026-11-03, 3 rows at most)" in result.summary()
+    assert not validate_table(con, suite, full_check_rows=4).passed  # it fits: every row

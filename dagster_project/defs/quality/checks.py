@@ -52,7 +52,7 @@ def run_suite(
     con = duckdb.connect(str(settings.warehouse))
     try:
         window = window_of_run(con, run_id) or (days and window_for(con, *days, settings.first_day))
-        result = validate_table(con, suite, session, window)
+        result = validate_table(con, suite, session, window, settings.check_rows)
         con.execute(QUALITY_DDL)
         con.execute(
             "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -109,6 +109,7 @@ def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
                 "table": suite.qualified_table,
                 "suite": f"expectations/{suite.layer}/{suite.path.name}",
                 "rows_checked": result.rows,
+                "rows_scope": result.scope,
                 "expectations": result.evaluated,
                 "errors": len(result.errors),
                 "warnings": len(result.warnings),

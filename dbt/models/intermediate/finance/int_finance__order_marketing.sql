@@ -1,7 +1,7 @@
 -- Marketing spend allocated to orders through attribution (dbt vars attribution_default_model,
 -- default window): each channel's spend in a month goes to the orders credited to that channel
--- in that month, in proportion to their attributed net revenue, to the cent (the remainder
--- goes to the channel-month's last order). Spend of a channel-month without attributed revenue
+-- in that month, in proportion to their attributed net revenue, to the cent (largest
+-- remainders: the allocate macro). Spend of a channel-month without attributed revenue
 -- cannot be allocated and stays visible in mart_channel_profit.
 with orders as (
     select * from {{ ref('fct_orders') }}
