@@ -97,11 +97,18 @@ def main() -> None:
     # Ends before today, so that every day is a partition (partitions end yesterday).
     parser.add_argument("--start", default="2026-09-03", help="first day to generate (default 2026-09-03)")
     parser.add_argument("--memory", default="4GB", help="DuckDB memory limit (default 4GB)")
+    parser.add_argument(
+        "--again",
+        action="store_true",
+        help="only another night on a HOME built before: the last day's data-bank file is re-delivered "
+        "as a corrected re-export (same rows, new bytes) and that day runs again",
+    )
     args = parser.parse_args()
     landing, home = args.landing.resolve(), args.home.resolve()
     zhongcao = str(VENV_BIN / "zhongcao")
-    shutil.rmtree(home, ignore_errors=True)
-    home.mkdir(parents=True)
+    if not args.again:
+        shutil.rmtree(home, ignore_errors=True)
+        home.mkdir(parents=True)
     env = {
         **os.environ,
         "PATH": f"{VENV_BIN}:{os.environ['PATH']}",
@@ -125,6 +132,12 @@ def main() -> None:
     if last >= datetime.now().date():
         sys.exit(f"the world ends {last}: partitions end yesterday; generate with an earlier --start")
 
+    if args.again:
+        touches = landing / "databank" / "touchpoints" / f"touchpoints_{last:%Y%m%d}.csv"
+        header, *rows = touches.read_text(encoding="utf-8").splitlines(keepends=True)
+        touches.write_text(header + "".join(reversed(rows)), encoding="utf-8")
+        night(zhongcao, env, home, last, "a corrected re-export of its data-bank file")
+        return
     held = home / "held_back"
     day_files = [
         landing / "databank" / "touchpoints" / f"touchpoints_{last:%Y%m%d}.csv",
@@ -151,14 +164,18 @@ def main() -> None:
                 os.utime(path)  # delivered now: newer than everything loaded
     if status:
         sys.exit(status)
-    seconds, peak_mb, status = sh([zhongcao, "nightly", "--day", last.isoformat(), "--quiet"], env)
+    night(zhongcao, env, home, last, "its data-bank and 生意参谋 files")
+
+
+def night(zhongcao: str, env: dict[str, str], home: Path, day: date, delivered: str) -> None:
+    seconds, peak_mb, status = sh([zhongcao, "nightly", "--day", day.isoformat(), "--quiet"], env)
     report(
-        f"nightly increment {last} (its data-bank and 生意参谋 files)",
+        f"nightly increment {day} ({delivered})",
         seconds,
         peak_mb,
         status,
         env,
-        touchpoints_between(home / "warehouse.duckdb", last, last),
+        touchpoints_between(home / "warehouse.duckdb", day, day),
     )
 
 

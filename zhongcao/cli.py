@@ -260,9 +260,15 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_load(args: argparse.Namespace) -> int:
     from zhongcao.ingest.loader import Loader
+    from zhongcao.runlock import WarehouseBusy, warehouse_lock
 
     settings = _prepare_environment(args)
-    outcomes = Loader(settings).load_all()
+    try:
+        with warehouse_lock(settings.lock_path, "zhongcao load", settings.lock_wait_seconds):
+            outcomes = Loader(settings).load_all()
+    except WarehouseBusy as busy:
+        print(f"zhongcao: {busy}", file=sys.stderr)
+        return 1
     refused = sum(f.status == "refused" for o in outcomes for f in o.files)
     return 2 if refused else 0
 
