@@ -15,6 +15,18 @@ def suite_file(tmp_path, expectations):
     return Suite(path=path, layer="marts", table="t")
 
 
+def table_with_suite(tmp_path, qualified: str, definition: dict, rows_sql: str):
+    """A DuckDB table `qualified` (schema.table) made by `rows_sql` and its suite file."""
+    layer, table = qualified.split(".")
+    path = tmp_path / layer / f"{table}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": qualified, **definition}))
+    con = duckdb.connect()
+    con.execute(f"create schema {layer}")
+    con.execute(f"create table {qualified} as {rows_sql}")
+    return con, Suite(path=path, layer=layer, table=table)
+
+
 def test_error_failure_names_table_expectation_and_example(tmp_path):
     suite = suite_file(
         tmp_path,
@@ -86,35 +98,27 @@ def test_scaffolded_suite_passes_on_clean_rows_and_fails_on_a_bad_one(tmp_path):
 
 
 def test_a_derived_check_validates_a_query_over_the_table(tmp_path):
-    path = tmp_path / "marts" / "credits.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "name": "marts.credits",
-                "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "credit"}}],
-                "meta": {
-                    "derived": [
-                        {
-                            "name": "credits of an order sum to 1",
-                            "sql": "select order_id, sum(credit) - 1 as excess from {table} group by order_id",
-                            "expectations": [
-                                {
-                                    "type": "expect_column_values_to_be_between",
-                                    "kwargs": {"column": "excess", "min_value": 0, "max_value": 0},
-                                }
-                            ],
-                        }
-                    ]
-                },
-            }
-        )
-    )
-    suite = Suite(path=path, layer="marts", table="credits")
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.credits as select * from (values ('a', 0.5), ('a', 0.5), ('b', 0.9)) t(order_id, credit)"
+    con, suite = table_with_suite(
+        tmp_path,
+        "marts.credits",
+        {
+            "expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "credit"}}],
+            "meta": {
+                "derived": [
+                    {
+                        "name": "credits of an order sum to 1",
+                        "sql": "select order_id, sum(credit) - 1 as excess from {table} group by order_id",
+                        "expectations": [
+                            {
+                                "type": "expect_column_values_to_be_between",
+                                "kwargs": {"column": "excess", "min_value": 0, "max_value": 0},
+                            }
+                        ],
+                    }
+                ]
+            },
+        },
+        "select * from (values ('a', 0.5), ('a', 0.5), ('b', 0.9)) t(order_id, credit)",
     )
     session = Session(tmp_path / "docs")
     result = validate_table(con, suite, session)
@@ -133,45 +137,36 @@ def test_a_partitioned_run_checks_the_rows_of_its_days(tmp_path):
 
     from zhongcao.windows import Window
 
-    path = tmp_path / "marts" / "daily.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "name": "marts.daily",
-                "expectations": [
-                    {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 3}},
-                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+    con, suite = table_with_suite(
+        tmp_path,
+        "marts.daily",
+        {
+            "expectations": [
+                {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 3}},
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+            ],
+            "meta": {
+                "partition_column": "day",
+                "derived": [
+                    {
+                        "name": "days seen",
+                        "sql": "select (select count(*) from {table}) as window_rows, "
+                        "(select count(*) from {all_rows}) as all_rows",
+                        "expectations": [
+                            {
+                                "type": "expect_column_values_to_be_between",
+                                "kwargs": {"column": "window_rows", "min_value": 1, "max_value": 1},
+                            },
+                            {
+                                "type": "expect_column_values_to_be_between",
+                                "kwargs": {"column": "all_rows", "min_value": 3, "max_value": 3},
+                            },
+                        ],
+                    }
                 ],
-                "meta": {
-                    "partition_column": "day",
-                    "derived": [
-                        {
-                            "name": "days seen",
-                            "sql": "select (select count(*) from {table}) as window_rows, "
-                            "(select count(*) from {all_rows}) as all_rows",
-                            "expectations": [
-                                {
-                                    "type": "expect_column_values_to_be_between",
-                                    "kwargs": {"column": "window_rows", "min_value": 1, "max_value": 1},
-                                },
-                                {
-                                    "type": "expect_column_values_to_be_between",
-                                    "kwargs": {"column": "all_rows", "min_value": 3, "max_value": 3},
-                                },
-                            ],
-                        }
-                    ],
-                },
-            }
-        )
-    )
-    suite = Suite(path=path, layer="marts", table="daily")
-    con = duckdb.connect()
-    con.execute("create schema marts")
-    con.execute(
-        "create table marts.daily as select * from (values (date '2026-11-02', -1), (date '2026-11-03', -2), "
-        "(date '2026-11-04', 5)) t(day, n)"
+            },
+        },
+        "select * from (values (date '2026-11-02', -1), (date '2026-11-03', -2), (date '2026-11-04', 5)) t(day, n)",
     )
     night = validate_table(con, suite, window=Window(date(2026, 11, 4), date(2026, 11, 4), False))
     # Only 11-04's row: its n is fine, the row count bound is a whole-table matter, the derived
@@ -189,36 +184,27 @@ def test_a_big_table_is_validated_in_slices_of_whole_days(tmp_path, monkeypatch)
     from zhongcao import quality
 
     monkeypatch.setattr(quality, "CHUNK_ROWS", 2)
-    path = tmp_path / "raw" / "events.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "name": "raw.events",
-                "meta": {"partition_column": "ts"},
-                "expectations": [
-                    {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 6, "max_value": 6}},
-                    {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "event_id"}},
-                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
-                    # Shares hold for all rows: 5 of 6 days known passes, though the slice without a
-                    # day is all nulls; 3 of 6 n below 0 fails, though two slices hold only one of them.
-                    {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ts", "mostly": 0.8}},
-                    {
-                        "type": "expect_column_values_to_be_between",
-                        "kwargs": {"column": "n", "min_value": 0, "mostly": 0.6},
-                    },
-                ],
-            }
-        )
-    )
-    suite = Suite(path=path, layer="raw", table="events")
-    con = duckdb.connect()
-    con.execute("create schema raw")
-    con.execute(
-        "create table raw.events as select * from (values "
-        "('a', timestamp '2026-11-01 08:00', -1), ('b', timestamp '2026-11-01 09:00', 1), "
+    con, suite = table_with_suite(
+        tmp_path,
+        "raw.events",
+        {
+            "meta": {"partition_column": "ts"},
+            "expectations": [
+                {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 6, "max_value": 6}},
+                {"type": "expect_column_values_to_be_unique", "kwargs": {"column": "event_id"}},
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+                # Shares hold for all rows: 5 of 6 days known passes, though the slice without a
+                # day is all nulls; 3 of 6 n below 0 fails, though two slices hold only one of them.
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "ts", "mostly": 0.8}},
+                {
+                    "type": "expect_column_values_to_be_between",
+                    "kwargs": {"column": "n", "min_value": 0, "mostly": 0.6},
+                },
+            ],
+        },
+        "select * from (values ('a', timestamp '2026-11-01 08:00', -1), ('b', timestamp '2026-11-01 09:00', 1), "
         "('b', timestamp '2026-11-01 10:00', 2), ('c', timestamp '2026-11-02 08:00', -3), "
-        "('d', timestamp '2026-11-03 08:00', 4), ('e', null, -5)) t(event_id, ts, n)"
+        "('d', timestamp '2026-11-03 08:00', 4), ('e', null, -5)) t(event_id, ts, n)",
     )
     session = Session(tmp_path / "docs")
     result = validate_table(con, suite, session)
@@ -238,26 +224,15 @@ def test_a_big_table_is_validated_in_slices_of_whole_days(tmp_path, monkeypatch)
 
 
 def test_a_full_check_of_a_big_table_takes_its_most_recent_days(tmp_path):
-    path = tmp_path / "raw" / "events.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "name": "raw.events",
-                "meta": {"partition_column": "ts"},
-                "expectations": [
-                    {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}}
-                ],
-            }
-        )
-    )
-    suite = Suite(path=path, layer="raw", table="events")
-    con = duckdb.connect()
-    con.execute("create schema raw")
-    con.execute(
-        "create table raw.events as select * from (values (timestamp '2026-11-01 08:00', -1), "
-        "(timestamp '2026-11-02 08:00', 1), (timestamp '2026-11-03 08:00', 2), (timestamp '2026-11-03 09:00', 3)) "
-        "t(ts, n)"
+    con, suite = table_with_suite(
+        tmp_path,
+        "raw.events",
+        {
+            "meta": {"partition_column": "ts"},
+            "expectations": [{"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}}],
+        },
+        "select * from (values (timestamp '2026-11-01 08:00', -1), (timestamp '2026-11-02 08:00', 1), "
+        "(timestamp '2026-11-03 08:00', 2), (timestamp '2026-11-03 09:00', 3)) t(ts, n)",
     )
     result = validate_table(con, suite, full_check_rows=3)
     # 4 rows, 3 at most: 11-02 and 11-03 (3 rows) are checked; the bad row of 11-01 is not.
