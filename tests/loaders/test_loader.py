@@ -382,6 +382,27 @@ def test_double_delivery_and_superseding_reexport(workspace):
     assert query(workspace, "select * exclude (_loaded_at) from raw.xiaohongshu__juguang_ads order by all") == before
 
 
+def test_a_file_seen_under_its_name_size_and_time_is_not_read_again(workspace, monkeypatch):
+    rows = juguang("2025-03-26,1,a,11,111,n1,信息流,10.00,100,5,5%,1")
+    path = write_export(workspace.landing, "xiaohongshu", "juguang_ads", "day.csv", rows, mtime=1_700_000_000)
+    load(workspace)
+    read = []
+    original_read = type(path).read_bytes
+    monkeypatch.setattr(type(path), "read_bytes", lambda self: read.append(self.name) or original_read(self))
+
+    outcomes, messages = load(workspace)
+    assert [(f.status, f.previously_seen) for f in outcomes["xiaohongshu__juguang_ads"].files] == [("duplicate", True)]
+    assert "day.csv" not in read
+    assert "skipped xiaohongshu/juguang_ads/day.csv: byte-identical to a file already processed" in messages
+
+    # Touched (a new modification time): read and hashed again, still recognised by its bytes.
+    os.utime(path, (1_700_000_500, 1_700_000_500))
+    outcomes, _ = load(workspace)
+    assert [f.status for f in outcomes["xiaohongshu__juguang_ads"].files] == ["duplicate"]
+    assert read.count("day.csv") == 1
+    assert query(workspace, "select count(*) from raw.xiaohongshu__juguang_ads") == [(1,)]
+
+
 def test_crash_mid_file_leaves_no_partial_rows(workspace, monkeypatch):
     write_export(
         workspace.landing,
