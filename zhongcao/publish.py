@@ -4,15 +4,22 @@ A BI tool holding the published file open must never block or break a run (DuckD
 locks, see shared/stack-facts.md), so the new version is written to a private temporary
 file beside it and swapped in with os.replace: readers already connected keep the old
 snapshot, new connections see the new one, and a failure leaves the old file untouched.
+
+The temporary file starts as a copy of the published one when it can: the marts that a
+partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) then take only the days
+the dbt runs since the last publication rebuilt (`meta.dbt_runs`, recorded by dbt itself
+before any model runs), and every other mart is copied whole. Any dbt run without partition
+vars, a changed column list or a file published by an older version means a full copy.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -27,12 +34,22 @@ class PublishedModel:
     name: str
     description: str
     columns: dict[str, str]
+    day_column: str | None = None  # rebuilt by day in partitioned runs: published by day too
 
 
 @dataclass(frozen=True)
 class Publication:
     path: Path
     tables: dict[str, int]
+    mode: str = "full"  # or the days copied into the big marts, e.g. "days 2026-12-01 to 2026-12-01"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the dbt runs since the last publication rebuilt: `days` ranges, or None for all."""
+
+    days: list[tuple[date, date]] | None
+    runs_through: datetime | None  # the newest dbt run this publication includes
 
 
 def published_models(manifest_path: Path) -> list[PublishedModel]:
@@ -48,6 +65,7 @@ def published_models(manifest_path: Path) -> list[PublishedModel]:
                 name=node["name"],
                 description=" ".join(node.get("description", "").split()),
                 columns={c: " ".join(v.get("description", "").split()) for c, v in node["columns"].items()},
+                day_column=node["config"]["meta"].get("publish_by_day"),
             )
         )
     return sorted(models, key=lambda m: m.name)
@@ -61,6 +79,66 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _table_columns(con, relation: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
+
+
+def _plan(settings: Settings) -> _Plan:
+    """Read the previous publication and the warehouse's dbt runs (both read-only)."""
+    target = settings.published
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
+        has_runs = con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+            "and schema_name = 'meta' and table_name = 'dbt_runs'"
+        ).fetchone()[0]
+        if not has_runs:
+            return _Plan(days=None, runs_through=None)
+        latest = con.execute("select max(started_at) from warehouse.meta.dbt_runs").fetchone()[0]
+        wal = target.with_name(target.name + ".wal")
+        if not target.exists() or wal.exists():
+            return _Plan(days=None, runs_through=latest)
+        try:
+            con.execute(f"attach {literal(str(target))} as previous (read_only)")
+            columns = {name for name, _ in _table_columns(con, "previous.main._publication")}
+        except duckdb.Error:
+            return _Plan(days=None, runs_through=latest)  # unreadable, or published before this scheme
+        if "dbt_runs_through" not in columns:
+            return _Plan(days=None, runs_through=latest)
+        through = con.execute("select max(dbt_runs_through) from previous.main._publication").fetchone()[0]
+        runs = con.execute(
+            "select window_start, window_end from warehouse.meta.dbt_runs where ? is null or started_at > ?",
+            [through, through],
+        ).fetchall()
+    finally:
+        con.close()
+    if through is None or any(start is None or end is None for start, end in runs):
+        return _Plan(days=None, runs_through=latest)
+    merged: list[tuple[date, date]] = []
+    for start, end in sorted(runs):
+        if merged and start <= merged[-1][1] + timedelta(days=1):  # overlapping or adjacent
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return _Plan(days=merged, runs_through=latest)
+
+
+def _comment(con, model: PublishedModel) -> None:
+    table = f"main.{ident(model.name)}"
+    con.execute(f"comment on table {table} is {literal(model.description)}")
+    existing = {name for name, _ in _table_columns(con, table)}
+    for column, description in model.columns.items():
+        if column in existing and description:
+            con.execute(f"comment on column {table}.{ident(column)} is {literal(description)}")
+
+
+def _days_filter(column: str, days: list[tuple[date, date]]) -> str:
+    return " or ".join(
+        f"{ident(column)} between {literal(start.isoformat())} and {literal(end.isoformat())}" for start, end in days
+    )
+
+
 def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Publication:
     if not models:
         raise ValueError("nothing to publish: no dbt model has meta.publish = true")
@@ -71,26 +149,49 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
     for stale in target.parent.glob(f".{target.name}.*.tmp*"):
         stale.unlink(missing_ok=True)
     temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    plan = _plan(settings)
+    by_day = plan.days is not None
     tables: dict[str, int] = {}
     try:
+        if by_day:
+            shutil.copyfile(target, temporary)
         con = duckdb.connect(str(temporary))
         try:
+            con.execute("set enable_progress_bar = false")
             con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
+            listed = con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database() "
+                "and schema_name = 'main'"
+            )
+            present = {r[0] for r in listed.fetchall()}
             for model in models:
                 source = f"warehouse.{ident(model.schema)}.{ident(model.name)}"
-                con.execute(f"create table main.{ident(model.name)} as select * from {source}")
-                con.execute(f"comment on table main.{ident(model.name)} is {literal(model.description)}")
-                existing = {r[0] for r in con.execute(f"describe main.{ident(model.name)}").fetchall()}
-                for column, description in model.columns.items():
-                    if column in existing and description:
-                        con.execute(
-                            f"comment on column main.{ident(model.name)}.{ident(column)} is {literal(description)}"
-                        )
-                tables[model.name] = con.execute(f"select count(*) from main.{ident(model.name)}").fetchone()[0]
+                table = f"main.{ident(model.name)}"
+                if (
+                    by_day
+                    and model.day_column
+                    and model.name in present
+                    and _table_columns(con, table) == _table_columns(con, source)
+                ):
+                    if plan.days:
+                        changed = _days_filter(model.day_column, plan.days)
+                        con.execute(f"delete from {table} where {changed}")
+                        con.execute(f"insert into {table} select * from {source} where {changed}")
+                else:
+                    con.execute(f"create or replace table {table} as select * from {source}")
+                _comment(con, model)
+                tables[model.name] = con.execute(f"select count(*) from {table}").fetchone()[0]
+            for gone in present - set(tables) - {"_publication"}:  # a mart no longer published
+                con.execute(f"drop table main.{ident(gone)}")
             con.execute("detach warehouse")
+            if not by_day:
+                mode = "full"
+            else:
+                mode = "days " + ", ".join(f"{start} to {end}" for start, end in plan.days) if plan.days else "no days"
             con.execute(
-                "create table main._publication as select ? as published_at, ? as run_id, ? as tables",
-                [datetime.now(UTC).replace(tzinfo=None), run_id, json.dumps(tables)],
+                "create or replace table main._publication as select ? as published_at, ? as run_id, "
+                "? as tables, ? as mode, cast(? as timestamp) as dbt_runs_through",
+                [datetime.now(UTC).replace(tzinfo=None), run_id, json.dumps(tables), mode, plan.runs_through],
             )
             con.execute("comment on table main._publication is 'When and by which Dagster run this file was published'")
             con.execute("checkpoint")
@@ -102,7 +203,7 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
     finally:
         for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
             leftover.unlink(missing_ok=True)
-    return Publication(path=target, tables=tables)
+    return Publication(path=target, tables=tables, mode=mode)
 
 
 def export_parquet(published: Path, out_dir: Path) -> dict[str, Path]:

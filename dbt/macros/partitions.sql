@@ -30,3 +30,30 @@
         true
     {%- endif -%}
 {%- endmacro %}
+
+{#- Every dbt run or build records, before any model runs, which days it may rewrite in the
+    incremental models: its partition vars, or none (every day) without them or with
+    --full-refresh. The publication copies only those days of the big marts into the BI file
+    (zhongcao/publish.py), so a build started outside Dagster, or killed half-way, still counts. -#}
+{% macro record_dbt_run() -%}
+    {%- if execute and flags.WHICH in ('run', 'build') -%}
+        {%- set start = var('partition_start', none) -%}
+        {%- set end = var('partition_end', none) -%}
+        {%- set bounded = start is not none and end is not none and not flags.FULL_REFRESH -%}
+        create schema if not exists meta;
+        create table if not exists meta.dbt_runs (
+            invocation_id varchar not null,
+            command varchar not null,
+            window_start date,
+            window_end date,
+            started_at timestamp not null
+        );
+        insert into meta.dbt_runs values (
+            '{{ invocation_id }}',
+            '{{ flags.WHICH }}',
+            {{ "cast('" ~ start ~ "' as date)" if bounded else 'null' }},
+            {{ "cast('" ~ end ~ "' as date)" if bounded else 'null' }},
+            cast(current_timestamp as timestamp)
+        )
+    {%- endif -%}
+{%- endmacro %}

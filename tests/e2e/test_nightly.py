@@ -92,6 +92,14 @@ def kill_mid_dbt(day: str) -> int:
     return process.wait(timeout=60)
 
 
+def publication_mode(settings) -> str:
+    con = duckdb.connect(str(settings.published), read_only=True)
+    try:
+        return con.execute("select mode from _publication").fetchone()[0]
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module")
 def story(tmp_path_factory):
     """Runs the nights once; the tests below read what happened."""
@@ -112,6 +120,7 @@ def story(tmp_path_factory):
         with dg.DagsterInstance.get() as instance:
             backfill = run_main_job(settings, quiet=True, start=date(2026, 10, 1), end=date(2026, 11, 3))
             told["backfill"] = backfill
+            told["publications"] = [publication_mode(settings)]
             sensor_context = dg.build_sensor_context(instance=instance)
             told["first_look"] = landing_sensor(sensor_context)
             published_before = digest(settings.published)
@@ -125,6 +134,7 @@ def story(tmp_path_factory):
             told["published_after_kill"] = digest(settings.published) == published_before
             day = date.fromisoformat(request.partition_key)
             told["night"] = run_main_job(settings, quiet=True, start=day, end=day, tags=request.tags)
+            told["publications"].append(publication_mode(settings))
 
             deliver(landing, LATE_SYCM, now + 20)
             deliver(landing, CORRECTED_TOUCHES, now + 20)
@@ -141,6 +151,7 @@ def story(tmp_path_factory):
                 )
                 for r in requests
             ]
+            told["publications"].append(publication_mode(settings))
             told["quiet_tick"] = landing_sensor(
                 dg.build_sensor_context(instance=instance, cursor=sensor_context.cursor)
             )
@@ -197,6 +208,13 @@ def test_the_sensor_reruns_exactly_the_days_late_files_changed(story):
     assert published_partitions(run) == {"2026-11-03", "2026-11-04"}
     assert story["quiet_tick"].skip_message == "no new or changed export files"
     assert len(story["published_partitions"]) == 35
+
+
+def test_nights_publish_only_the_days_they_rebuilt_into_the_big_marts(story):
+    # The backfill starts at the first day (a full build); the killed night's dbt run and the
+    # one that completed both rebuilt 11-04; the sensor's run rebuilt 11-03 and 11-04. The
+    # test below shows the file so patched equals a full build.
+    assert story["publications"] == ["full", "days 2026-11-04 to 2026-11-04", "days 2026-11-03 to 2026-11-04"]
 
 
 def test_after_the_nights_the_bi_file_equals_a_full_build(story, built):

@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+{#- publish_by_day: a partitioned run rewrites exactly its window's days, so the publication copies only those. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='paid_date',
+    meta={'publish_by_day': 'paid_date'}
+) }}
 {%- set windows = var('attribution_detail_windows', [var('attribution_default_window')]) %}
 -- Credit of every touch of every paid order under the seven models, one column per model, for
 -- the lookback windows in attribution_detail_windows (default: the default window only; the

@@ -1,4 +1,10 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+{#- publish_by_day: a partitioned run rewrites exactly its window's days, so the publication copies only those. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='event_date',
+    meta={'publish_by_day': 'event_date'}
+) }}
 -- Incremental by event day: a partitioned run rebuilds the days of its window only.
 with touches as (
     select * from {{ ref('stg_databank__touchpoints') }}

@@ -1,0 +1,120 @@
+"""The publication copies into the BI file only the days the dbt runs since the last one rebuilt,
+for the marts rebuilt by day; everything else is copied whole. Real DuckDB files throughout."""
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from zhongcao.config import Settings
+from zhongcao.publish import PublishedModel, publish
+
+MODELS = [
+    PublishedModel(schema="marts", name="events", description="by day", columns={}, day_column="day"),
+    PublishedModel(schema="marts", name="totals", description="whole", columns={"n": "how many"}),
+]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    settings = Settings(
+        home=tmp_path,
+        landing=tmp_path / "landing",
+        warehouse=tmp_path / "warehouse.duckdb",
+        published=tmp_path / "published" / "bi.duckdb",
+        quarantine=tmp_path / "quarantine",
+        pii_key=b"test",
+    )
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute("""
+        create schema marts;
+        create schema meta;
+        create table marts.events as select day::date as day, 1 as v
+            from range(date '2026-11-01', date '2026-11-04', interval 1 day) t(day);
+        create table marts.totals as select 3 as n;
+        create table meta.dbt_runs (
+            invocation_id varchar, command varchar, window_start date, window_end date, started_at timestamp
+        );
+        insert into meta.dbt_runs values ('first', 'build', null, null, timestamp '2026-11-04 02:00:00');
+    """)  # fmt: skip
+    con.close()
+    return settings
+
+
+def warehouse(settings, sql: str) -> None:
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        con.execute(sql)
+    finally:
+        con.close()
+
+
+def published(settings, sql: str):
+    con = duckdb.connect(str(settings.published), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def run(start: str | None, end: str | None, at: str) -> str:
+    window = f"date '{start}', date '{end}'" if start else "null, null"
+    return f"insert into meta.dbt_runs values ('{at}', 'build', {window}, timestamp '{at}');"
+
+
+def test_days_rebuilt_since_the_last_publication_are_copied_and_nothing_else(settings):
+    assert publish(settings, MODELS, "run-1").mode == "full"
+
+    # A night rebuilt 11-03 (v = 2) and a killed run had started on 11-04; 11-01 also differs in
+    # the warehouse, but no run since the publication rebuilt it: the BI file keeps its copy,
+    # which shows the file was patched by day rather than copied.
+    warehouse(
+        settings,
+        "update marts.events set v = 2; insert into marts.events values (date '2026-11-04', 2);"
+        "update marts.totals set n = 4;"
+        + run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00")
+        + run("2026-11-04", "2026-11-04", "2026-11-05 03:00:00"),
+    )
+    publication = publish(settings, MODELS, "run-2")
+    assert publication.mode == "days 2026-11-03 to 2026-11-04"
+    assert publication.tables == {"events": 4, "totals": 1}
+    assert published(settings, "select day, v from events order by day") == [
+        (date(2026, 11, 1), 1),
+        (date(2026, 11, 2), 1),
+        (date(2026, 11, 3), 2),
+        (date(2026, 11, 4), 2),
+    ]
+    assert published(settings, "select n from totals") == [(4,)]
+    assert published(settings, "select comment from duckdb_columns() where table_name = 'totals'") == [("how many",)]
+
+    # Nothing rebuilt since: the marts copied whole are refreshed, the by-day ones left alone.
+    assert publish(settings, MODELS, "run-3").mode == "no days"
+
+    # A dbt run without partition vars may have rewritten any day: a full copy.
+    warehouse(settings, run(None, None, "2026-11-06 02:00:00"))
+    assert publish(settings, MODELS, "run-4").mode == "full"
+    assert published(settings, "select count(*) from events where v = 2") == [(4,)]
+
+
+def test_a_changed_column_list_copies_that_mart_whole(settings):
+    publish(settings, MODELS, "run-1")
+    warehouse(
+        settings,
+        "alter table marts.events add column w integer default 7; update marts.events set v = 5;"
+        + run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00"),
+    )
+    assert publish(settings, MODELS, "run-2").mode == "days 2026-11-03 to 2026-11-03"
+    assert published(settings, "select distinct v, w from events") == [(5, 7)]
+
+
+def test_a_file_published_before_runs_were_recorded_is_replaced_whole(settings):
+    settings.published.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.published))
+    con.execute("create table events as select date '2026-11-01' as day, 9 as v")
+    con.execute("create table old_mart as select 1 as x")
+    con.execute("create table _publication as select now() as published_at, 'old' as run_id, '{}' as tables")
+    con.close()
+    warehouse(settings, run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00"))
+    assert publish(settings, MODELS, "run-2").mode == "full"
+    assert published(settings, "select count(*), max(v) from events") == [(3, 1)]
+    assert published(settings, "select count(*) from duckdb_tables() where table_name = 'old_mart'") == [(0,)]
