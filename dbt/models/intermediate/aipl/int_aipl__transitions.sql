@@ -1,3 +1,4 @@
+{{ config(materialized='table') }}
 -- Every day a consumer's AIPL state changed, per scope (brand-wide 'all' or a category): the
 -- state at the end of the previous day, the state at the end of that day and the channel of
 -- the event that moved them. Same-day jumps collapse (exposed and engaged on one day: none → I).

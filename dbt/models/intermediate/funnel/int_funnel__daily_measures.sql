@@ -3,8 +3,8 @@
 -- each platform reported and what our own events and orders show. Rates come in the marts.
 
 {%- set grain = 'date_day, platform, campaign_id, note_id, creator_id, category' %}
-with touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
+with touchpoint_measures as (
+    select * from {{ ref('int_funnel__daily_touchpoint_measures') }}
 ),
 
 orders as (
@@ -163,23 +163,22 @@ reported_campaign_ads as (
 
 observed_touchpoints as (
     select
-        event_date as date_day,
-        channel as platform,
+        date_day,
+        platform,
         campaign_id,
         note_id,
         creator_id,
         'all' as category,
         {{ funnel_measures({
-            'impressions': "count(*) filter (where event_stage = 'impression')",
-            'engagements': "count(*) filter (where event_stage = 'engagement')",
-            'clicks': "count(*) filter (where event_stage = 'click')",
-            'store_visits': "count(*) filter (where event_stage = 'store_visit')",
-            'store_visitors': "count(distinct person_key) filter (where event_stage = 'store_visit')",
-            'add_to_carts': "count(*) filter (where event_stage = 'add_to_cart')",
-            'brand_searches': "count(*) filter (where event_stage = 'search')",
+            'impressions': 'impressions',
+            'engagements': 'engagements',
+            'clicks': 'clicks',
+            'store_visits': 'store_visits',
+            'store_visitors': 'store_visitors',
+            'add_to_carts': 'add_to_carts',
+            'brand_searches': 'brand_searches',
         }) }}
-    from touchpoints
-    group by all
+    from touchpoint_measures
 ),
 
 observed_orders_placed as (

@@ -11,17 +11,9 @@ buyers as (
 ),
 
 -- The jump-link click an order carries says which seeding platform, campaign, note and
--- creator brought the buyer; the first click with that id wins when a link was clicked twice.
+-- creator brought the buyer (the first click with that id).
 clicks as (
-    select
-        click_id,
-        arg_min(channel, [epoch(event_at), hash(touchpoint_key)]) as channel,
-        arg_min(campaign_id, [epoch(event_at), hash(touchpoint_key)]) as campaign_id,
-        arg_min(note_id, [epoch(event_at), hash(touchpoint_key)]) as note_id,
-        arg_min(creator_id, [epoch(event_at), hash(touchpoint_key)]) as creator_id
-    from {{ ref('fct_touchpoints') }}
-    where event_stage = 'click' and click_id is not null
-    group by click_id
+    select * from {{ ref('int_sales__first_clicks') }}
 ),
 
 enriched as (

@@ -1,0 +1,49 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='click_id') }}
+-- The first click of every jump-link click id (a link clicked twice keeps its first click, ties
+-- at the same second to the smaller touchpoint hash): the seeding platform, campaign, note and
+-- creator an order carrying that id came from. Incremental by click id: a partitioned run folds
+-- its window's clicks into the stored firsts, so a night reads one day of touchpoints.
+with clicks as (
+    select
+        click_id,
+        event_at,
+        channel,
+        campaign_id,
+        note_id,
+        creator_id,
+        hash(touchpoint_key) as tiebreak
+    from {{ ref('fct_touchpoints') }}
+    where event_stage = 'click' and click_id is not null and {{ in_partition('event_date') }}
+),
+
+candidates as (
+    select * from clicks
+    {%- if is_partitioned_run() %}
+        union all
+        select
+            known_firsts.click_id,
+            known_firsts.event_at,
+            known_firsts.channel,
+            known_firsts.campaign_id,
+            known_firsts.note_id,
+            known_firsts.creator_id,
+            known_firsts.tiebreak
+        from {{ this }} as known_firsts
+        where known_firsts.click_id in (select window_clicks.click_id from clicks as window_clicks)
+    {%- endif %}
+),
+
+final as (
+    select
+        click_id,
+        min(event_at) as event_at,
+        arg_min(channel, [epoch(event_at), tiebreak]) as channel,
+        arg_min(campaign_id, [epoch(event_at), tiebreak]) as campaign_id,
+        arg_min(note_id, [epoch(event_at), tiebreak]) as note_id,
+        arg_min(creator_id, [epoch(event_at), tiebreak]) as creator_id,
+        arg_min(tiebreak, [epoch(event_at), tiebreak]) as tiebreak
+    from candidates
+    group by click_id
+)
+
+select * from final
