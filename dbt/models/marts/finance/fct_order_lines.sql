@@ -81,39 +81,35 @@ weighted as (
         costs.logistics_source,
         coalesce(marketing.marketing_cost, 0) as order_marketing_cost,
         coalesce(lines.line_gmv / nullif(sum(lines.line_gmv) over (partition by lines.store, lines.order_id), 0), 0)
-            as gmv_share
+            as gmv_share,
+        count(*) over (partition by lines.store, lines.order_id) as order_lines
     from lines
     inner join orders on lines.store = orders.store and lines.order_id = orders.order_id
     inner join costs on lines.store = costs.store and lines.order_id = costs.order_id
     left join marketing on lines.store = marketing.store and lines.order_id = marketing.order_id
 ),
 
-{%- set order_key = 'store, order_id' %}
-
-allocated as (
+-- Most orders have one line, and allocate's windows are the cost: only larger orders pay them.
+lines_alone as (
     select
         *,
-        case
-            when store = 'douyin_shop' then case when is_paid then line_paid else 0 end
-            else {{ allocate('order_paid_amount', 'gmv_share', order_key, 'line_number') }}
-        end as paid_amount,
-        case
-            when not is_paid then 0
-            when store = 'douyin_shop' then line_platform_discount
-            else {{ allocate('order_platform_discount', 'gmv_share', order_key, 'line_number') }}
-        end as platform_discount,
-        case
-            when store = 'douyin_shop' then line_merchant_discount
-            else {{ allocate('order_merchant_discount', 'gmv_share', order_key, 'line_number') }}
-        end as merchant_discount,
-        case
-            when store = 'douyin_shop' then case when order_refund_amount > 0 then line_paid else 0 end
-            else {{ allocate('order_refund_amount', 'gmv_share', order_key, 'line_number') }}
-        end as refund_amount,
-        {{ allocate('order_payment_fee', 'gmv_share', order_key, 'line_number') }} as payment_fee,
-        {{ allocate('order_logistics_cost', 'gmv_share', order_key, 'line_number') }} as logistics_cost,
-        {{ allocate('order_marketing_cost', 'gmv_share', order_key, 'line_number') }} as marketing_cost
+        {{ order_line_amounts(alone=true) }}
     from weighted
+    where order_lines = 1
+),
+
+lines_split as (
+    select
+        *,
+        {{ order_line_amounts(alone=false) }}
+    from weighted
+    where order_lines > 1
+),
+
+allocated as (
+    select * from lines_alone
+    union all
+    select * from lines_split
 ),
 
 priced as (
