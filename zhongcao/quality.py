@@ -312,9 +312,12 @@ def _recent_days(con, table: str, column: str, budget: int) -> tuple[date | None
     return first, counts[0][0]
 
 
-def _validate_in_slices(con, suite: Suite, session: Session, rows: str, column: str, scoped: bool) -> SuiteResult:
+def _validate_in_slices(
+    con, suite: Suite, session: Session, rows: str, column: str, scoped: bool, joined_day: bool = False
+) -> SuiteResult:
     """A partitioned suite on `rows`, slice by slice of days (_day_slices); whole-table
-    expectations on the table's length unless `scoped` to a run's days."""
+    expectations on the table's length unless `scoped` to a run's days. A `joined_day` column
+    was joined in from another table for slicing; the frames GX sees leave it out."""
     definition = suite.definition()
     row_level = [e for e in definition["expectations"] if e["type"] not in WHOLE_TABLE_ONLY]
     whole = [e for e in definition["expectations"] if e["type"] in WHOLE_TABLE_ONLY and not scoped]
@@ -323,7 +326,8 @@ def _validate_in_slices(con, suite: Suite, session: Session, rows: str, column: 
     slices = _day_slices(con, rows, column)
     shares: dict[str, list] = {}  # expectation -> [its config, rows it applies to, unexpected, examples]
     for label, condition in slices:
-        frame = con.execute(f"select * from {rows} where {condition}").df()
+        columns = f"* exclude ({column})" if joined_day else "*"
+        frame = con.execute(f"select {columns} from {rows} where {condition}").df()
         part = label if len(slices) > 1 else ""
         result = session.validate(frame, _page(definition, row_level, part))
         outcome.failures += _failures(result, None, skip=lambda config: "mostly" in config.kwargs)
@@ -366,33 +370,43 @@ def validate_table(
     A suite whose meta names a `partition_column` is checked in slices of whole days
     (CHUNK_ROWS) on the rows of `window`, the days a partitioned run rebuilt, so a nightly run
     validates its new days, not the whole history; without such a window (a full build), on the
-    most recent days up to `full_check_rows` rows (FULL_CHECK_ROWS). In a derived check's SQL,
-    `{table}` is those rows and `{all_rows}` the whole table (a day against the week before it)."""
+    most recent days up to `full_check_rows` rows (FULL_CHECK_ROWS). A table without a day of its
+    own takes it from another (`partition_via`: {"table", "key"}, e.g. order lines the creation
+    time of their order). In a derived check's SQL, `{table}` is those rows and `{all_rows}` the
+    whole table (a day against the week before it)."""
     session = session or Session()
     table = f"{ident(suite.layer)}.{ident(suite.table)}"
     definition = suite.definition()
     meta = definition.get("meta") or {}
     _check_severities(suite, definition["expectations"])
     column = ident(meta["partition_column"]) if meta.get("partition_column") else None
-    rows, scope = table, "every row"
+    source, via = table, meta.get("partition_via")
+    if column is not None and via:
+        key = ident(via["key"])
+        other = ".".join(ident(part) for part in via["table"].split("."))
+        source = (
+            f"(select rows.*, days.{column} from {table} as rows "
+            f"left join (select {key}, {column} from {other}) as days using ({key}))"
+        )
+    rows, scope = source, "every row"
     scoped = column is not None and window is not None and not window.full
     if scoped:
         first, last = window.start, window.end
         scope = f"the run's days {first} to {last}"
     elif column is not None:
         budget = full_check_rows or FULL_CHECK_ROWS
-        first, last = _recent_days(con, table, column, budget)
+        first, last = _recent_days(con, source, column, budget)
         if first is not None:
             scope = f"the most recent days {first} to {last}, {budget:,} rows at most"
     if scope != "every row":
         rows = (
-            f"(select * from {table} where cast({column} as date) "
+            f"(select * from {source} where cast({column} as date) "
             f"between {literal(first.isoformat())} and {literal(last.isoformat())})"
         )
     if column is None:
         outcome = validate(con.execute(f"select * from {rows}").df(), suite, session)
     else:
-        outcome = _validate_in_slices(con, suite, session, rows, column, scoped)
+        outcome = _validate_in_slices(con, suite, session, rows, column, scoped, joined_day=bool(via))
     outcome.scope = scope
     for derived in meta.get("derived", []):
         _check_severities(suite, derived["expectations"])

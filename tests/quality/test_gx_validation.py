@@ -1,6 +1,7 @@
 """GX suites from JSON: error-level failures fail, warn-level ones are reported but pass."""
 
 import json
+from datetime import date
 
 import duckdb
 import pandas as pd
@@ -133,8 +134,6 @@ def test_a_derived_check_validates_a_query_over_the_table(tmp_path):
 
 
 def test_a_partitioned_run_checks_the_rows_of_its_days(tmp_path):
-    from datetime import date
-
     from zhongcao.windows import Window
 
     con, suite = table_with_suite(
@@ -240,3 +239,33 @@ def test_a_full_check_of_a_big_table_takes_its_most_recent_days(tmp_path):
     assert result.scope == "the most recent days 2026-11-02 to 2026-11-03, 3 rows at most"
     assert "(the most recent days 2026-11-02 to 2026-11-03, 3 rows at most)" in result.summary()
     assert not validate_table(con, suite, full_check_rows=4).passed  # it fits: every row
+
+
+def test_a_table_without_a_day_is_sliced_by_the_day_of_another(tmp_path):
+    from zhongcao.windows import Window
+
+    con, suite = table_with_suite(
+        tmp_path,
+        "raw.lines",
+        {
+            "meta": {"partition_column": "created_at", "partition_via": {"table": "raw.orders", "key": "order_id"}},
+            "expectations": [
+                {"type": "expect_table_columns_to_match_set", "kwargs": {"column_set": ["order_id", "quantity"]}},
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "quantity", "min_value": 1}},
+            ],
+        },
+        "select * from (values ('o1', 0), ('o2', 1), ('o2', 2), ('o3', -1)) t(order_id, quantity)",
+    )
+    con.execute(
+        "create table raw.orders as select * from (values ('o1', timestamp '2026-11-03 08:00'), "
+        "('o2', timestamp '2026-11-04 09:00')) t(order_id, created_at)"
+    )
+    # The night of 11-04 checks the lines of o2 only; the frames keep the table's own columns.
+    night = validate_table(con, suite, window=Window(date(2026, 11, 4), date(2026, 11, 4), False))
+    assert (night.rows, night.passed, night.scope) == (2, True, "the run's days 2026-11-04 to 2026-11-04")
+    # A full build sees o1's zero and o3's line, whose order is missing, in the slice without a day.
+    full = validate_table(con, suite, window=Window(None, None, True))
+    assert full.rows == 4
+    assert [(f.expectation, f.unexpected_count, sorted(f.examples)) for f in full.failures] == [
+        ("expect_column_values_to_be_between", 2, [-1, 0])
+    ]
