@@ -1,6 +1,7 @@
 """Project macros rendered from dbt/macros with Jinja and run on DuckDB: the money they split."""
 
 from decimal import Decimal
+from types import SimpleNamespace
 
 import duckdb
 import jinja2
@@ -41,3 +42,54 @@ def test_thousands_of_small_shares_never_go_negative_and_add_up():
     for (_, key), value in shares.items():
         weight = next(w for p, k, _, w in rows if k == key)
         assert abs(value - Decimal("47.31") * weight) < Decimal("0.01")
+
+
+def rows_a_test_reads(where: str | None, partition: tuple[str, str] | None = None, full_refresh: bool = False) -> str:
+    """What a data test of marts.t reads (dbt's get_where_subquery, overridden in partitions.sql)."""
+
+    class Returned(Exception):
+        pass
+
+    def give(value):
+        raise Returned(value)
+
+    variables = {"partition_start": partition[0], "partition_end": partition[1]} if partition else {}
+    source = (DBT_PROJECT_DIR / "macros" / "partitions.sql").read_text(encoding="utf-8")
+    module = (
+        jinja2.Environment(extensions=["jinja2.ext.do"])
+        .from_string(source)
+        .make_module(
+            {
+                "config": {"where": where},
+                "var": lambda name, default=None: variables.get(name, default),
+                "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
+                "return": give,
+            }
+        )
+    )
+    try:
+        module.get_where_subquery("marts.t")
+    except Returned as returned:
+        return returned.args[0]
+    raise AssertionError("get_where_subquery returned nothing")
+
+
+def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
+    where = "event_date between __run_start__ and __run_end__"
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.t as select * from (values (date '2026-11-02'), (date '2026-11-03'), "
+        "(date '2026-11-04'), (date '2026-11-05')) v(event_date)"
+    )
+    night = rows_a_test_reads(where, ("2026-11-03", "2026-11-04"))
+    assert con.execute(f"select count(*) from {night}").fetchone()[0] == 2
+    # Without partition vars, or rebuilt from nothing, every row is tested.
+    assert rows_a_test_reads(where) == "marts.t"
+    assert rows_a_test_reads(where, ("2026-11-03", "2026-11-04"), full_refresh=True) == "marts.t"
+    # Any other filter is dbt's own behaviour.
+    assert (
+        rows_a_test_reads("event_date > '2026-11-04'")
+        == "(select * from marts.t where event_date > '2026-11-04') dbt_subquery"
+    )
+    assert rows_a_test_reads(None) == "marts.t"
