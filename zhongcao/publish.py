@@ -27,6 +27,8 @@ import duckdb
 from zhongcao.config import Settings
 from zhongcao.sqltext import ident, literal
 
+PUBLISH_MEMORY = "1GB"  # DuckDB's limit while writing the BI file (see publish)
+
 
 @dataclass(frozen=True)
 class PublishedModel:
@@ -158,6 +160,11 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
         con = duckdb.connect(str(temporary))
         try:
             con.execute("set enable_progress_bar = false")
+            # A copy streams: DuckDB's default limit (80 % of the machine) only filled its cache,
+            # taking the run process from 3.5 to 8.8 GB on 50 M touchpoints. With 1 GB the full
+            # copy took as long (66 s) and peaked at 1.1 GB.
+            con.execute(f"set memory_limit = {literal(PUBLISH_MEMORY)}")
+            con.execute(f"set temp_directory = {literal(str(settings.home / 'tmp' / 'duckdb'))}")
             con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
             listed = con.execute(
                 "select table_name from duckdb_tables() where database_name = current_database() "

@@ -11,6 +11,7 @@ from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
 from zhongcao.config import Settings
 from zhongcao.quality import Suite, SuiteResult, discover_suites, run_session, validate_table
+from zhongcao.sqltext import literal
 from zhongcao.windows import window_for, window_of_run
 
 QUALITY_DDL = """
@@ -50,6 +51,7 @@ def run_suite(
     earlier check of the run failed (a failed run publishes nothing, so nothing later builds them)."""
     session = run_session(run_id, docs_root(settings))
     con = duckdb.connect(str(settings.warehouse))
+    con.execute(f"set memory_limit = {literal(settings.duckdb_memory)}")  # DuckDB's default: 80 % of RAM
     try:
         window = window_of_run(con, run_id) or (days and window_for(con, *days, settings.first_day))
         result = validate_table(con, suite, session, window, settings.check_rows)
