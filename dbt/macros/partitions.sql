@@ -58,20 +58,29 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- A test of a by-day model may set `where: "<date column> between __run_start__ and __run_end__"`:
-    a partitioned run then tests only the days it rewrote (the others did not change, and a
-    night should not re-read 50 M rows per test); a build without partition vars, or with
-    --full-refresh, tests every row. Overrides dbt's get_where_subquery, which renders `where`. -#}
+{#- Tests of by-day models: a filter keeping `column` (a date) inside the days a partitioned run
+    rewrote (the others did not change, and a night should not re-read 50 M rows per test);
+    `true` without partition vars or with --full-refresh, when every row was built. Tests are
+    not incremental models, so this cannot use in_partition. -#}
+{% macro in_run_days(column) -%}
+    {%- set start = var('partition_start', none) -%}
+    {%- set end = var('partition_end', none) -%}
+    {%- if start is none or end is none or flags.FULL_REFRESH -%}
+        true
+    {%- else -%}
+        {{ column }} between cast('{{ start }}' as date) and cast('{{ end }}' as date)
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A generic test in YAML says `where: "run_days(<date column>)"` for the same filter (YAML
+    config cannot call project macros; dbt renders `where` through get_where_subquery, overridden
+    here). Any other `where` is dbt's own behaviour. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
-    {%- if where and '__run_start__' in where -%}
-        {%- set start = var('partition_start', none) -%}
-        {%- set end = var('partition_end', none) -%}
-        {%- if start is none or end is none or flags.FULL_REFRESH -%}
+    {%- if where and where.startswith('run_days(') and where.endswith(')') -%}
+        {%- set where = in_run_days(where[9:-1]) | trim -%}
+        {%- if where == 'true' -%}
             {%- set where = none -%}
-        {%- else -%}
-            {%- set where = where | replace('__run_start__', "cast('" ~ start ~ "' as date)")
-                                  | replace('__run_end__', "cast('" ~ end ~ "' as date)") -%}
         {%- endif -%}
     {%- endif -%}
     {%- if where -%}

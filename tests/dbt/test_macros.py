@@ -75,7 +75,7 @@ def rows_a_test_reads(where: str | None, partition: tuple[str, str] | None = Non
 
 
 def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
-    where = "event_date between __run_start__ and __run_end__"
+    where = "run_days(event_date)"
     con = duckdb.connect()
     con.execute("create schema marts")
     con.execute(

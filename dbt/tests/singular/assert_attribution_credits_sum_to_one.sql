@@ -1,5 +1,5 @@
 -- For every paid order and every detail window: each model's credits sum to exactly 1, and no
--- (order, window) is missing.
+-- (order, window) is missing. A partitioned run checks the payment days it rewrote.
 with credits as (
     select
         store,
@@ -9,6 +9,7 @@ with credits as (
             sum({{ model }}_credit) as {{ model }}{{ "," if not loop.last }}
         {%- endfor %}
     from {{ ref('fct_attribution_credits') }}
+    where {{ in_run_days('paid_date') }}
     group by all
 ),
 
@@ -19,7 +20,7 @@ expected as (
         windows.window_days
     from {{ ref('fct_orders') }} as orders
     cross join (select unnest({{ var('attribution_detail_windows') }}) as window_days) as windows
-    where orders.is_paid
+    where orders.is_paid and {{ in_run_days('orders.paid_date') }}
 )
 
 select
