@@ -68,6 +68,8 @@ INTERMEDIATE = [
     "int_funnel__daily_touchpoint_measures",
     "int_funnel__person_first_touches",
     "int_identity__click_links",
+    "int_identity__databank_clicks",
+    "int_identity__databank_oneids",
     "int_logistics__waybills",
     "int_marketing__daily_spend",
     "int_marketing__monthly_spend",

@@ -1,11 +1,11 @@
--- One row per Tmall buyer id and data-bank oneid joined by a jump-link click id: the click
+-- One row per Tmall buyer id and jump-link click id whose click the data bank saw: the click
 -- (点击) in the data bank and the order carrying the same click_id in Tmall's order report.
 with clicks as (
-    select distinct
+    select
         click_id,
-        oneid
-    from {{ ref('stg_databank__touchpoints') }}
-    where event_stage = 'click' and click_id is not null
+        smallest_oneid as oneid,
+        smallest_oneid <> largest_oneid as has_several_oneids
+    from {{ ref('int_identity__databank_clicks') }}
 ),
 
 orders as (
@@ -23,8 +23,7 @@ ambiguous_clicks as (
     having count(distinct buyer_oneid) > 1
     union
     select click_id from clicks
-    group by click_id
-    having count(distinct oneid) > 1
+    where has_several_oneids
 ),
 
 final as (

@@ -24,15 +24,12 @@ people as (
 click_channels as (
     select
         click_id,
-        min(platform) as channel
-    from {{ ref('stg_databank__touchpoints') }}
-    where
-        event_stage = 'click' and click_id is not null
-        {%- if is_partitioned_run() %}
-            -- the clicks behind the window's store events, whenever they happened
-            and click_id in (select window_touches.click_id from touches as window_touches)
-        {%- endif %}
-    group by click_id
+        platform as channel
+    from {{ ref('int_identity__databank_clicks') }}
+    {%- if is_partitioned_run() %}
+        -- the clicks behind the window's store events, whenever they happened
+        where click_id in (select window_touches.click_id from touches as window_touches)
+    {%- endif %}
 ),
 
 final as (

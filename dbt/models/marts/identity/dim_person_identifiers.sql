@@ -1,7 +1,7 @@
 -- Every identifier we know a consumer by, mapped to one person key, with the rule that made
 -- the link. Deterministic: the same inputs always give the same person keys.
 with databank as (
-    select distinct oneid from {{ ref('stg_databank__touchpoints') }}
+    select oneid from {{ ref('int_identity__databank_oneids') }}
 ),
 
 buyers as (

@@ -1,0 +1,48 @@
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='click_id') }}
+-- Every jump-link click id the data bank saw clicked (点击): the platform it was clicked on and
+-- the oneids that clicked it (the smallest and the largest: two different ones make the id
+-- ambiguous). Incremental by click id: a partitioned run folds its window's clicks into the
+-- stored rows of the same ids, so a night reads one day of touchpoints, not all of them.
+with clicks as (
+    select
+        click_id,
+        platform,
+        oneid,
+        ts_date
+    from {{ ref('stg_databank__touchpoints') }}
+    where event_stage = 'click' and click_id is not null and {{ in_partition('ts_date') }}
+),
+
+candidates as (
+    select
+        click_id,
+        platform,
+        oneid as smallest_oneid,
+        oneid as largest_oneid,
+        ts_date as first_clicked_on
+    from clicks
+    {%- if is_partitioned_run() %}
+        union all
+        select
+            known.click_id,
+            known.platform,
+            known.smallest_oneid,
+            known.largest_oneid,
+            known.first_clicked_on
+        from {{ this }} as known
+        where known.click_id in (select window_clicks.click_id from clicks as window_clicks)
+    {%- endif %}
+),
+
+final as (
+    select
+        click_id,
+        min(platform) as platform,
+        min(smallest_oneid) as smallest_oneid,
+        max(largest_oneid) as largest_oneid,
+        min(first_clicked_on) as first_clicked_on
+    from candidates
+    group by click_id
+)
+
+select * from final
