@@ -66,6 +66,7 @@ INTERMEDIATE = [
     "int_aipl__transitions",
     "int_funnel__daily_measures",
     "int_funnel__daily_touchpoint_measures",
+    "int_funnel__first_exposures",
     "int_funnel__person_first_touches",
     "int_identity__click_links",
     "int_identity__databank_clicks",

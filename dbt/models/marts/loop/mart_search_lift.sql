@@ -1,34 +1,24 @@
 -- 回搜: do consumers search for the brand on Taobao more after a platform first exposed them?
 -- Each consumer is compared with themselves: brand searches in the window before their first
 -- exposure on a platform against the same window after it.
-with touchpoints as (
-    select * from {{ ref('fct_touchpoints') }}
-    where person_key is not null
-),
-
-searches as (
+with searches as (
     select
         person_key,
         event_at
-    from touchpoints
-    where event_stage = 'search'
+    from {{ ref('fct_touchpoints') }}
+    where person_key is not null and event_stage = 'search'
 ),
 
 first_exposures as (
-    select
-        person_key,
-        channel as platform,
-        min(event_at) as exposed_at
-    from touchpoints
-    where event_stage = 'impression'
-    group by all
+    select * from {{ ref('int_funnel__first_exposures') }}
 ),
 
 data_bounds as (
     select
         min(event_at) as data_from,
         max(event_at) as data_through
-    from touchpoints
+    from {{ ref('fct_touchpoints') }}
+    where person_key is not null
 ),
 
 per_person as (
