@@ -12,6 +12,7 @@ with order_margins as (
         order_id,
         sum(cm2) as cm2
     from {{ ref('fct_order_lines') }}
+    where is_paid and {{ in_affected_paid_dates('paid_date') }}
     group by all
 ),
 
