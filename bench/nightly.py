@@ -7,12 +7,14 @@ a real headless Dagster run of the `main` job (load -> dbt -> checks -> publish)
 The last day's data-bank and 生意参谋 files are held back from the full build (every other
 report of the generator covers the whole period in one file) and delivered for the nightly
 run of that day. Prints, per run and stage: rows, seconds, rows/s, and the peak RSS of the run
-(its process and the dbt process it starts). Figures, not assertions.
+(its process and the dbt process it starts), then dbt's slowest models and tests; each run's
+output goes to HOME/logs/. Figures, not assertions.
 """
 
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -24,12 +26,16 @@ REPO = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 
 
-def sh(command: list[str], env: dict[str, str]) -> tuple[float, int, int]:
-    """Run a command under GNU time: wall seconds, peak RSS in MB of it and its waited-for
-    children (dbt), exit status."""
+def sh(command: list[str], env: dict[str, str], log: Path) -> tuple[float, int, int]:
+    """Run a command under GNU time, its output (dbt's log lines among it) into `log`: wall
+    seconds, peak RSS in MB of it and its waited-for children (dbt), exit status."""
     stats = Path(env["ZHONGCAO_HOME"]) / "time.txt"
+    log.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    done = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", str(stats), *command], env=env)
+    with log.open("w", encoding="utf-8") as out:
+        done = subprocess.run(
+            ["/usr/bin/time", "-f", "%M", "-o", str(stats), *command], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     seconds = time.perf_counter() - started
     peak_kb = int(stats.read_text().split()[-1]) if stats.exists() else 0
     return seconds, peak_kb // 1024, done.returncode
@@ -65,7 +71,26 @@ with dg.DagsterInstance.get() as instance:
     ]
 
 
-def report(title: str, seconds: float, peak_mb: int, status: int, env: dict[str, str], window_rows: int) -> None:
+# dbt's line for a finished model or test: "281 of 564 OK created sql incremental model
+# marts.fct_touchpoints ...... [OK in 54.70s]" (colour codes stripped first).
+DBT_NODE = re.compile(r"^\d+ of \d+ (?:OK|PASS|WARN|FAIL|ERROR)\b.*? ([\w.]+) [ .]*\[\w+ in ([\d.]+)s\]$")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def slowest_dbt_nodes(log: Path, count: int = 8) -> tuple[list[tuple[str, float]], float]:
+    """The `count` slowest dbt models and tests of a run's log, and the seconds of all of them."""
+    nodes = []
+    for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+        match = DBT_NODE.match(ANSI.sub("", line).strip())
+        if match:
+            nodes.append((match.group(1), float(match.group(2))))
+    nodes.sort(key=lambda node: -node[1])
+    return nodes[:count], sum(seconds for _, seconds in nodes)
+
+
+def report(
+    title: str, seconds: float, peak_mb: int, status: int, env: dict[str, str], window_rows: int, log: Path
+) -> None:
     outcome = "OK" if status == 0 else f"FAILED (exit {status})"
     print(f"\n{title}: {outcome}, {seconds:.0f} s wall, peak RSS {peak_mb:,} MB")
     for stage, rows, stage_seconds in stage_figures(env):
@@ -73,6 +98,12 @@ def report(title: str, seconds: float, peak_mb: int, status: int, env: dict[str,
         rate = f"{rows / stage_seconds:>12,.0f}" if stage_seconds and rows else f"{'':>12}"
         print(f"  {stage:<26}{rows:>14,} rows{stage_seconds:>9.1f} s{rate} rows/s")
     print("  (dbt, checks and publish: rows = data-bank events in the days the run rebuilt)")
+    slowest, total = slowest_dbt_nodes(log)
+    if slowest:
+        print(f"  dbt models and tests: {total:.0f} s on dbt's threads; slowest:")
+        for name, node_seconds in slowest:
+            print(f"    {node_seconds:>7.1f} s  {name}")
+    print(f"  log: {log}")
 
 
 def touchpoints_between(warehouse: Path, start: date, end: date) -> int:
@@ -122,7 +153,7 @@ def main() -> None:
     if args.generate:
         shutil.rmtree(landing, ignore_errors=True)
         command = [zhongcao, "generate", "--scale", args.scale, "--days", str(args.days), "--start", args.start]
-        seconds, peak_mb, status = sh([*command, "--out", str(landing)], env)
+        seconds, peak_mb, status = sh([*command, "--out", str(landing)], env, home / "logs" / "generate.log")
         print(f"generate: {seconds:.0f} s, peak RSS {peak_mb:,} MB" + ("" if status == 0 else " FAILED"))
         if status:
             sys.exit(status)
@@ -151,7 +182,8 @@ def main() -> None:
         if path.exists():
             shutil.move(path, held / path.name)
     try:
-        seconds, peak_mb, status = sh([zhongcao, "run", "--quiet"], env)
+        log = home / "logs" / "full-build.log"
+        seconds, peak_mb, status = sh([zhongcao, "run", "--quiet"], env, log)
         report(
             f"full build {first} .. {last} (without the last day's data-bank and 生意参谋 files)",
             seconds,
@@ -159,6 +191,7 @@ def main() -> None:
             status,
             env,
             touchpoints_between(home / "warehouse.duckdb", first, last),
+            log,
         )
     finally:
         for path in day_files:
@@ -171,7 +204,8 @@ def main() -> None:
 
 
 def night(zhongcao: str, env: dict[str, str], home: Path, day: date, delivered: str) -> None:
-    seconds, peak_mb, status = sh([zhongcao, "nightly", "--day", day.isoformat(), "--quiet"], env)
+    log = home / "logs" / f"night-{datetime.now():%Y%m%d-%H%M%S}.log"
+    seconds, peak_mb, status = sh([zhongcao, "nightly", "--day", day.isoformat(), "--quiet"], env, log)
     report(
         f"nightly increment {day} ({delivered})",
         seconds,
@@ -179,6 +213,7 @@ def night(zhongcao: str, env: dict[str, str], home: Path, day: date, delivered: 
         status,
         env,
         touchpoints_between(home / "warehouse.duckdb", day, day),
+        log,
     )
 
 
