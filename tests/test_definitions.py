@@ -57,6 +57,7 @@ INTERMEDIATE = [
     "int_attribution__non_converting_paths",
     "int_attribution__order_touches",
     "int_attribution__path_credits",
+    "int_attribution__order_channel_credits",
     "int_attribution__paths",
     "int_attribution__touchable",
     "int_attribution__touches",

@@ -14,11 +14,9 @@ credits as (
         credits.order_id,
         credits.channel,
         cast(date_trunc('month', credits.paid_date) as date) as month_start,
-        sum(credits.{{ var("attribution_default_model") }}_credit * orders.net_revenue) as attributed_net_revenue
-    from {{ ref('fct_attribution_credits') }} as credits
+        credits.{{ var("attribution_default_model") }}_credit * orders.net_revenue as attributed_net_revenue
+    from {{ ref('int_attribution__order_channel_credits') }} as credits
     inner join orders on credits.store = orders.store and credits.order_id = orders.order_id
-    where credits.is_default_window
-    group by all
 ),
 
 spend as (
