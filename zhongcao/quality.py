@@ -385,7 +385,7 @@ def validate_table(
         key = ident(via["key"])
         other = ".".join(ident(part) for part in via["table"].split("."))
         source = (
-            f"(select rows.*, days.{column} from {table} as rows "
+            f"(select own.*, days.{column} from {table} as own "
             f"left join (select {key}, {column} from {other}) as days using ({key}))"
         )
     rows, scope = source, "every row"
