@@ -17,6 +17,18 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- Incremental models that keep a first (or smallest) value per key fold a partitioned run's
+    window into what they stored: `union all` the stored rows of the keys the window's CTE
+    `window_cte` brings, as `columns` (a list of select expressions); nothing on a full build. -#}
+{% macro stored_rows_of_window_keys(window_cte, key, columns) -%}
+    {%- if is_partitioned_run() %}
+        union all
+        select {{ columns | join(', ') }}
+        from {{ this }} as known
+        where known.{{ key }} in (select window_rows.{{ key }} from {{ window_cte }} as window_rows)
+    {%- endif %}
+{%- endmacro %}
+
 {#- Payment days a partitioned run rebuilds in the attribution marts: the partition's own days
     and the payment days of orders refunded in it (their money changed). A filter on
     `column`; `true` when the whole history is built. -#}

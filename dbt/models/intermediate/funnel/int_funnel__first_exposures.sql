@@ -18,15 +18,7 @@ with impressions as (
 
 candidates as (
     select * from impressions
-    {%- if is_partitioned_run() %}
-        union all
-        select
-            known.person_key,
-            known.platform,
-            known.exposed_at as event_at
-        from {{ this }} as known
-        where known.person_key in (select window_impressions.person_key from impressions as window_impressions)
-    {%- endif %}
+    {{ stored_rows_of_window_keys('impressions', 'person_key', ['person_key', 'platform', 'exposed_at as event_at']) }}
 ),
 
 final as (

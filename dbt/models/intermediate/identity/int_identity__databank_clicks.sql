@@ -21,17 +21,9 @@ candidates as (
         oneid as largest_oneid,
         ts_date as first_clicked_on
     from clicks
-    {%- if is_partitioned_run() %}
-        union all
-        select
-            known.click_id,
-            known.platform,
-            known.smallest_oneid,
-            known.largest_oneid,
-            known.first_clicked_on
-        from {{ this }} as known
-        where known.click_id in (select window_clicks.click_id from clicks as window_clicks)
-    {%- endif %}
+    {{ stored_rows_of_window_keys(
+        'clicks', 'click_id', ['click_id', 'platform', 'smallest_oneid', 'largest_oneid', 'first_clicked_on']
+    ) }}
 ),
 
 final as (

@@ -18,19 +18,9 @@ with clicks as (
 
 candidates as (
     select * from clicks
-    {%- if is_partitioned_run() %}
-        union all
-        select
-            known_firsts.click_id,
-            known_firsts.event_at,
-            known_firsts.channel,
-            known_firsts.campaign_id,
-            known_firsts.note_id,
-            known_firsts.creator_id,
-            known_firsts.tiebreak
-        from {{ this }} as known_firsts
-        where known_firsts.click_id in (select window_clicks.click_id from clicks as window_clicks)
-    {%- endif %}
+    {{ stored_rows_of_window_keys(
+        'clicks', 'click_id', ['click_id', 'event_at', 'channel', 'campaign_id', 'note_id', 'creator_id', 'tiebreak']
+    ) }}
 ),
 
 final as (
