@@ -11,6 +11,7 @@
 | ZHONGCAO_PII_KEY      | a demo key (change it in production)   | key of the HMAC that replaces buyer PII |
 | ZHONGCAO_DUCKDB_MEMORY | 4GB                                   | DuckDB memory limit of the loader; spills beyond |
 | ZHONGCAO_PARQUET_DIR  | unset (no export)                      | after each publish: <dir>/<mart>.parquet |
+| ZHONGCAO_RAW_PARQUET_DIR | unset (no export)                   | after each load: <dir>/<schema>/<table>/ (spark) |
 | ZHONGCAO_FIRST_DAY    | 2026-10-01 (the sample's first day)    | first daily partition: your first data day |
 | ZHONGCAO_LOCK_WAIT    | 0                                      | seconds a run waits for another's lock |
 | ZHONGCAO_ALERT_WEBHOOK | unset                                 | URL POSTed a JSON alert on a failed step |
@@ -44,6 +45,7 @@ class Settings:
     quarantine_mode: str = "move"
     duckdb_memory: str = "4GB"
     parquet_dir: Path | None = None
+    raw_parquet_dir: Path | None = None
     first_day: date = date(2026, 10, 1)
     lock_wait_seconds: float = 0
     alert_webhook: str | None = None
@@ -67,6 +69,9 @@ class Settings:
             duckdb_memory=os.environ.get("ZHONGCAO_DUCKDB_MEMORY", "4GB"),
             parquet_dir=Path(os.environ["ZHONGCAO_PARQUET_DIR"]).resolve()
             if os.environ.get("ZHONGCAO_PARQUET_DIR")
+            else None,
+            raw_parquet_dir=Path(os.environ["ZHONGCAO_RAW_PARQUET_DIR"]).resolve()
+            if os.environ.get("ZHONGCAO_RAW_PARQUET_DIR")
             else None,
             first_day=date.fromisoformat(os.environ.get("ZHONGCAO_FIRST_DAY", "2026-10-01")),
             lock_wait_seconds=float(os.environ.get("ZHONGCAO_LOCK_WAIT", "0")),

@@ -14,6 +14,7 @@ from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Contract, load_contracts
 from zhongcao.ingest.loader import Loader, connect
 from zhongcao.ingest.truth import TRUTH_FILE, load_channel_truth
+from zhongcao.rawparquet import export_source_tables
 
 
 def raw_asset_key(contract: Contract) -> dg.AssetKey:
@@ -57,6 +58,7 @@ def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: Warehous
     loader = Loader(settings, log=context.log.info)
     with retry_transient(context):
         con = connect(settings)
+    changed_tables = set()
     try:
         # In contract order: a report whose days come from another loads after it.
         for key in [k for k in KEY_TO_CONTRACT if k in context.selected_asset_keys]:
@@ -64,6 +66,8 @@ def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: Warehous
             with retry_transient(context):
                 outcome = loader.load_report(con, contract)
             loaded = [f for f in outcome.files if f.status == "loaded"]
+            if loaded:
+                changed_tables.add(f"raw.{contract.table}")
             every_day = any(f.days is None for f in loaded)
             changed_days = sorted({day for f in loaded for day in f.days or []})
             refused = [f.message for f in outcome.files if f.status == "refused"]
@@ -84,6 +88,8 @@ def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: Warehous
                     "landing": dg.MetadataValue.path(str(settings.landing / contract.platform / contract.report)),
                 },
             )
+        if settings.raw_parquet_dir:
+            export_source_tables(con, settings.raw_parquet_dir, only=changed_tables, log=context.log.info)
     finally:
         con.close()
 
@@ -101,6 +107,10 @@ def load_ground_truth(context: dg.AssetExecutionContext, warehouse_lock: Warehou
         con = connect(settings)
     try:
         rows = load_channel_truth(con, settings.landing)
+        if settings.raw_parquet_dir:
+            export_source_tables(
+                con, settings.raw_parquet_dir, only={"truth.channel_incremental_revenue"}, log=context.log.info
+            )
     finally:
         con.close()
     if not rows:
