@@ -273,6 +273,26 @@ def cmd_load(args: argparse.Namespace) -> int:
     return 2 if refused else 0
 
 
+def cmd_spark(args: argparse.Namespace) -> int:
+    try:
+        from zhongcao.spark import build_and_compare
+    except ImportError as missing:
+        print(f"zhongcao spark needs the spark extras ({missing.name} is missing): run ./zc spark", file=sys.stderr)
+        return 2
+    settings = _prepare_environment(args)
+    if not settings.warehouse.exists():
+        print(f"zhongcao: no warehouse at {settings.warehouse}: build it first (zhongcao run)", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    results = build_and_compare(settings)
+    different = [r.name for r in results if not r.equal]
+    print(
+        f"{len(results) - len(different)} of {len(results)} public marts equal on Spark and DuckDB "
+        f"({time.perf_counter() - started:.0f} s)" + (f"; different: {', '.join(different)}" if different else "")
+    )
+    return 1 if different else 0
+
+
 def cmd_scaffold_suite(args: argparse.Namespace) -> int:
     import json
 
@@ -403,6 +423,17 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold.add_argument("report", help="platform/report, e.g. tmall/orders")
     scaffold.add_argument("--force", action="store_true", help="overwrite an existing suite")
     scaffold.set_defaults(func=cmd_scaffold_suite)
+
+    spark = sub.add_parser(
+        "spark",
+        help="build the dbt project on a local Apache Spark and compare every public mart with DuckDB's",
+        description="Writes the warehouse's raw tables as Parquet (<home>/spark/raw), builds the whole dbt "
+        "project on Spark from them (the `spark` target: dbt-spark in session mode, always a full build) and "
+        "compares each public mart with the DuckDB build, money to the cent. Needs a built warehouse and the "
+        "spark extras (./zc spark installs them). Exit status 1 when a mart differs.",
+    )
+    common(spark)
+    spark.set_defaults(func=cmd_spark)
 
     ui = sub.add_parser("ui", help="open the Dagster UI (asset graph, runs, checks)")
     common(ui)

@@ -6,7 +6,10 @@
     others' roundings left, as this macro once did, sent it below zero when thousands of rows
     shared a channel-month. The weight is cast to DECIMAL so no money passes through a float. -#}
 {% macro allocate(amount, weight, partition_by, order_by) -%}
-    {%- set exact_cents = amount ~ ' * cast(' ~ weight ~ ' as decimal(38, 18)) * 100' -%}
+    {#- Sized so the exact product fits DECIMAL(38, 20) on every engine (Spark rounds a wider
+        product to fewer decimals): amounts below 10^12, weights (shares) below 10. -#}
+    {%- set exact_cents = 'cast(' ~ amount ~ ' as decimal(14, 2)) * cast(' ~ weight ~ ' as decimal(19, 18))'
+        ~ ' * cast(100 as decimal(3, 0))' -%}
     cast(
         floor({{ exact_cents }}) / 100
         + case

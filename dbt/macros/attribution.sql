@@ -10,32 +10,53 @@
     last touch, decay weights and the cells to credit all come from that list, so the
     range join of orders to touchpoints runs once per build (shared/stack-facts.md). -#}
 
+{#- On Spark, which has no 128-bit integer, an element is a struct of the same four fields in
+    the same order: it sorts the same way and is read by name. -#}
 {% macro touch_element(event_at, channel_index, cell_id, touchpoint_key) -%}
+    {{- return(adapter.dispatch('touch_element', 'zhongcao')(event_at, channel_index, cell_id, touchpoint_key)) -}}
+{%- endmacro %}
+
+{% macro default__touch_element(event_at, channel_index, cell_id, touchpoint_key) -%}
     ((epoch({{ event_at }})::hugeint << 88)
         + ({{ channel_index }}::hugeint << 84)
         + ({{ cell_id }}::hugeint << 64)
         + {{ touchpoint_key }}::hugeint)
 {%- endmacro %}
 
-{% macro element_epoch(element) -%}
-    cast({{ element }} >> 88 as bigint)
+{% macro spark__touch_element(event_at, channel_index, cell_id, touchpoint_key) -%}
+    named_struct(
+        'epoch', unix_timestamp({{ event_at }}), 'channel_index', {{ channel_index }},
+        'cell_id', {{ cell_id }}, 'touchpoint_key', {{ touchpoint_key }}
+    )
 {%- endmacro %}
+
+{% macro element_epoch(element) -%}
+    {{- return(adapter.dispatch('element_epoch', 'zhongcao')(element)) -}}
+{%- endmacro %}
+{% macro default__element_epoch(element) %}cast({{ element }} >> 88 as bigint){% endmacro %}
+{% macro spark__element_epoch(element) %}({{ element }}).epoch{% endmacro %}
 
 {% macro element_channel_index(element) -%}
-    cast(({{ element }} >> 84) & 15 as integer)
+    {{- return(adapter.dispatch('element_channel_index', 'zhongcao')(element)) -}}
 {%- endmacro %}
+{% macro default__element_channel_index(element) %}cast(({{ element }} >> 84) & 15 as integer){% endmacro %}
+{% macro spark__element_channel_index(element) %}({{ element }}).channel_index{% endmacro %}
 
 {% macro element_cell_id(element) -%}
-    cast(({{ element }} >> 64) & 1048575 as integer)
+    {{- return(adapter.dispatch('element_cell_id', 'zhongcao')(element)) -}}
 {%- endmacro %}
+{% macro default__element_cell_id(element) %}cast(({{ element }} >> 64) & 1048575 as integer){% endmacro %}
+{% macro spark__element_cell_id(element) %}({{ element }}).cell_id{% endmacro %}
 
 {% macro element_touchpoint_key(element) -%}
-    cast({{ element }} & 18446744073709551615 as ubigint)
+    {{- return(adapter.dispatch('element_touchpoint_key', 'zhongcao')(element)) -}}
 {%- endmacro %}
+{% macro default__element_touchpoint_key(element) %}cast({{ element }} & 18446744073709551615 as ubigint){% endmacro %}
+{% macro spark__element_touchpoint_key(element) %}({{ element }}).touchpoint_key{% endmacro %}
 
 {#- Time-decay weight of a touch `age_seconds` before the payment (half-life var). -#}
 {% macro decay_weight(age_seconds) -%}
-    pow(0.5, ({{ age_seconds }}) / {{ var('time_decay_half_life_days') * 86400 }}.0)
+    pow(0.5, cast({{ age_seconds }} as double) / {{ var('time_decay_half_life_days') * 86400 }})
 {%- endmacro %}
 
 {#- A share as a credit: DECIMAL(18,12). Every credit but the last touch's is rounded this
@@ -65,7 +86,7 @@
     {%- elif model == 'time_decay' -%}
         case
             when {{ is_last }} then 1 - decay_head_credit_sum
-            else {{ credit_decimal(decay_weight('epoch(' ~ paid_at ~ ') - ' ~ element_epoch(element)) ~ ' / decay_sum') }}
+            else {{ credit_decimal(decay_weight(epoch_seconds(paid_at) ~ ' - ' ~ element_epoch(element)) ~ ' / decay_sum') }}
         end
     {%- elif model == 'position_based' -%}
         case
@@ -78,7 +99,7 @@
     {%- else -%}
         case
             when {{ is_last }} then {{ model }}_last_credit
-            else {{ model }}_touch_credits[{{ element_channel_index(element) }}]
+            else {{ list_at(model ~ '_touch_credits', element_channel_index(element)) }}
         end
     {%- endif -%}
 {%- endmacro %}
@@ -86,8 +107,61 @@
 {#- The list without consecutive repeats ([1, 1, 2, 1] -> [1, 2, 1]): each element paired with
     the one before it, kept when they differ. -#}
 {% macro collapse_repeats(list) -%}
+    {{- return(adapter.dispatch('collapse_repeats', 'zhongcao')(list)) -}}
+{%- endmacro %}
+
+{% macro default__collapse_repeats(list) -%}
     list_transform(
         list_filter(list_zip({{ list }}, list_prepend(0, {{ list }}), true), lambda pair: pair[1] <> pair[2]),
         lambda pair: pair[1]
     )
 {%- endmacro %}
+
+{#- Positions 1..n kept where the element differs from the one before (sequence(1, 0) counts
+    down, hence the bound in the filter). -#}
+{% macro spark__collapse_repeats(list) -%}
+    transform(
+        filter(
+            sequence(1, greatest(size({{ list }}), 1)),
+            i -> i <= size({{ list }}) and (i = 1 or element_at({{ list }}, i) <> element_at({{ list }}, greatest(i - 1, 1)))
+        ),
+        i -> element_at({{ list }}, i)
+    )
+{%- endmacro %}
+
+{#- Touches per channel (a list of 15 counts, channel_index 1..15) of a path's channel_indexes,
+    in two steps: columns of the `counted` CTE, then channel_touch_counts() reading them.
+    DuckDB packs 16 bits per channel into two HUGEINTs, summed in one pass over the path (a
+    map lookup per channel costs ten times more at this size); Spark counts each channel. -#}
+{% macro channel_count_columns(channel_indexes) -%}
+    {{- return(adapter.dispatch('channel_count_columns', 'zhongcao')(channel_indexes)) -}}
+{%- endmacro %}
+
+{% macro default__channel_count_columns(channel_indexes) -%}
+    list_sum(list_transform(
+        {{ channel_indexes }}, lambda c: case when c <= 7 then cast(1 as hugeint) << (16 * (c - 1)) else cast(0 as hugeint) end
+    )) as packed_low,
+    list_sum(list_transform(
+        {{ channel_indexes }}, lambda c: case when c > 7 then cast(1 as hugeint) << (16 * (c - 8)) else cast(0 as hugeint) end
+    )) as packed_high
+{%- endmacro %}
+
+{% macro spark__channel_count_columns(channel_indexes) -%}
+    transform(sequence(1, 15), i -> size(filter({{ channel_indexes }}, c -> c = i))) as channel_counts
+{%- endmacro %}
+
+{% macro channel_touch_counts() -%}
+    {{- return(adapter.dispatch('channel_touch_counts', 'zhongcao')()) -}}
+{%- endmacro %}
+
+{% macro default__channel_touch_counts() -%}
+    list_transform(
+        range(1, 16),
+        lambda i: cast(
+            case when i <= 7 then (packed_low >> (16 * (i - 1))) & 65535 else (packed_high >> (16 * (i - 8))) & 65535 end
+            as integer
+        )
+    )
+{%- endmacro %}
+
+{% macro spark__channel_touch_counts() %}channel_counts{% endmacro %}

@@ -11,5 +11,5 @@
 
 {% macro fiscal_quarter(date_expr) -%}
     {%- set start = var('fiscal_year_start_month') | int -%}
-    ((month({{ date_expr }}) - {{ start }} + 12) % 12) // 3 + 1
+    cast(floor(((month({{ date_expr }}) - {{ start }} + 12) % 12) / 3) as integer) + 1
 {%- endmacro %}

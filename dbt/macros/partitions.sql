@@ -48,7 +48,7 @@
     --full-refresh. The publication copies only those days of the big marts into the BI file
     (zhongcao/publish.py), so a build started outside Dagster, or killed half-way, still counts. -#}
 {% macro record_dbt_run() -%}
-    {%- if execute and flags.WHICH in ('run', 'build') -%}
+    {%- if execute and flags.WHICH in ('run', 'build') and target.type == 'duckdb' -%}
         {%- set start = var('partition_start', none) -%}
         {%- set end = var('partition_end', none) -%}
         {%- set bounded = start is not none and end is not none and not flags.FULL_REFRESH -%}

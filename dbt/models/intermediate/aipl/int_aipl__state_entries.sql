@@ -75,11 +75,11 @@ purchase as (
         any_value(order_channel) filter (where scope_sequence = 1) as purchase_channel,
         min(paid_date) filter (
             where scope_sequence > 1
-            and date_diff('day', previous_paid_date, paid_date) <= {{ var('repurchase_window_days') }}
+            and {{ days_between('previous_paid_date', 'paid_date') }} <= {{ var('repurchase_window_days') }}
         ) as loyal_date,
-        arg_min(order_channel, scope_sequence) filter (
+        min_by(order_channel, scope_sequence) filter (
             where scope_sequence > 1
-            and date_diff('day', previous_paid_date, paid_date) <= {{ var('repurchase_window_days') }}
+            and {{ days_between('previous_paid_date', 'paid_date') }} <= {{ var('repurchase_window_days') }}
         ) as loyal_channel
     from sequenced
     group by person_key, category

@@ -63,7 +63,7 @@ states_around as (
         change_days.date_day,
         coalesce(max(states.state_rank) filter (where states.entered_on < change_days.date_day), 0) as from_rank,
         max(states.state_rank) as to_rank,
-        arg_max(states.channel, states.state_rank) as channel
+        max_by(states.channel, states.state_rank) as channel
     from change_days
     inner join unpivoted as states
         on

@@ -9,14 +9,14 @@ with touches as (
 
 cells as (
     select distinct
-        hash(channel, campaign_id, note_id, creator_id) as cell_key,
+        {{ hash64('channel', 'campaign_id', 'note_id', 'creator_id') }} as cell_key,
         channel,
         campaign_id,
         note_id,
         creator_id
     from touches
     {%- if is_incremental() %}
-        where hash(channel, campaign_id, note_id, creator_id) not in (select known_cells.cell_key from {{ this }} as known_cells)
+        where {{ hash64('channel', 'campaign_id', 'note_id', 'creator_id') }} not in (select known_cells.cell_key from {{ this }} as known_cells)
     {%- endif %}
 ),
 

@@ -32,6 +32,22 @@ TRANSITIONS = f"""
 
 SETS = f"select window_days, channel_set_mask, converted, count(*) as paths from ({PATHS}) group by all"
 
+# The same counts in Spark SQL (the `spark` target): the engine counts, the fit stays in Python.
+SPARK_PATHS = PATHS.replace("len(channel_path)", "size(channel_path)")
+SPARK_TRANSITIONS = f"""
+    select window_days, step.from_state, step.to_state, count(*) as steps
+    from (
+        select window_days, explode(zip_with(
+            concat(array(0), channel_path),
+            concat(channel_path, array(case when converted then -1 else -2 end)),
+            (from_state, to_state) -> named_struct('from_state', from_state, 'to_state', to_state)
+        )) as step
+        from ({SPARK_PATHS})
+    )
+    group by all
+"""
+SPARK_SETS = f"select window_days, channel_set_mask, converted, count(*) as paths from ({SPARK_PATHS}) group by all"
+
 
 def _exists(session, relation) -> bool:
     found = session.execute(
@@ -41,18 +57,29 @@ def _exists(session, relation) -> bool:
     return found[0][0] > 0
 
 
-def model(dbt, session):
-    dbt.config(materialized="table")
-    # keep_fit is rendered from dbt vars in the model's YAML (python models cannot read vars).
-    if str(dbt.config.get("keep_fit")) == "True" and _exists(session, dbt.this):
-        return session.sql(f"select * from {dbt.this}").df()
-    # dbt.ref() arguments must be literals; the views give the SQL above stable names and are
-    # dropped again (create_view makes real views, which would stay in the warehouse).
-    views = {
+def _inputs(dbt) -> dict:
+    """The models read, under the names the SQL above uses (dbt.ref() arguments must be literals)."""
+    return {
         "zc_paths": dbt.ref("int_attribution__paths"),
         "zc_non_converting": dbt.ref("int_attribution__non_converting_paths"),
         "zc_channels": dbt.ref("attribution_channels"),
     }
+
+
+def _spark_counts(dbt, session):
+    """Transitions, channel-set rows and channel names from Spark (dbt.ref gives DataFrames)."""
+    for name, frame in _inputs(dbt).items():
+        frame.createOrReplaceTempView(name)
+    transitions = [tuple(row) for row in session.sql(SPARK_TRANSITIONS).collect()]
+    set_rows = [tuple(row) for row in session.sql(SPARK_SETS).collect()]
+    channel_of = {row[0]: row[1] for row in session.sql("select channel_index, channel from zc_channels").collect()}
+    return transitions, set_rows, channel_of
+
+
+def _duckdb_counts(dbt, session):
+    # Views give the SQL above stable names and are dropped again (create_view makes real
+    # views, which would stay in the warehouse).
+    views = _inputs(dbt)
     try:
         for name, relation in views.items():
             relation.create_view(name, replace=True)
@@ -62,6 +89,17 @@ def model(dbt, session):
     finally:
         for name in views:
             session.execute(f"drop view if exists {name}")
+    return transitions, set_rows, channel_of
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    on_spark = hasattr(session, "sparkContext")
+    # keep_fit is rendered from dbt vars in the model's YAML (python models cannot read vars).
+    # The spark target always builds in full (macros/portable.sql), so only DuckDB keeps a fit.
+    if not on_spark and str(dbt.config.get("keep_fit")) == "True" and _exists(session, dbt.this):
+        return session.sql(f"select * from {dbt.this}").df()
+    transitions, set_rows, channel_of = (_spark_counts if on_spark else _duckdb_counts)(dbt, session)
     state_of = {**channel_of, 0: START, -1: CONVERSION, -2: NULL}
     index_of = {channel: index for index, channel in channel_of.items()}
 
@@ -94,4 +132,8 @@ def model(dbt, session):
         "channel": "string",
         "weight": "float64",
     }
+    if on_spark:
+        spark_types = {"int32": "int", "string": "string", "float64": "double"}
+        schema = ", ".join(f"{name} {spark_types[kind]}" for name, kind in columns.items())
+        return session.createDataFrame(rows, schema=schema)
     return pd.DataFrame(rows, columns=list(columns)).astype(columns)

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='person_id') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_id') }}
 {%- set longest = var('attribution_windows') | max %}
 -- The other half of what the data-driven models learn from: consumers with attributable
 -- touches and no paid order, and their touches in each window before their last touch
@@ -16,7 +16,7 @@ with touches as (
 
 paid_orders as (
     select
-        hash(person_key) as person_id,
+        {{ hash64('person_key') }} as person_id,
         paid_date
     from {{ ref('fct_orders') }}
     where is_paid and person_key is not null
@@ -34,24 +34,29 @@ batch as (
     {%- endif %}
 ),
 
+buyers as (
+    select distinct person_id from paid_orders
+),
+
 people as (
     select
         batch.person_id,
-        batch.person_id in (select paid_orders.person_id from paid_orders) as is_converted
+        buyers.person_id is not null as is_converted
     from batch
+    left join buyers on batch.person_id = buyers.person_id
 ),
 
 person_touches as (
     select
         touches.person_id,
-        list_sort(list(touches.touch_element)) as elements
+        {{ sorted_list_of('touches.touch_element') }} as elements
     from touches
     inner join people on touches.person_id = people.person_id and not people.is_converted
     group by touches.person_id
 ),
 
 windows as (
-    select unnest({{ var('attribution_windows') }}) as window_days
+    {{ rows_of(var('attribution_windows'), 'window_days') }}
 ),
 
 sliced as (
@@ -59,14 +64,14 @@ sliced as (
         people.person_id,
         people.is_converted,
         windows.window_days,
-        list_transform(
-            list_filter(
-                person_touches.elements,
-                lambda element: {{ element_epoch('element') }}
-                >= {{ element_epoch('person_touches.elements[-1]') }} - windows.window_days * 86400
+        {{ list_map(
+            list_keep(
+                'person_touches.elements', 'element',
+                element_epoch('element') ~ ' >= ' ~ element_epoch(list_at('person_touches.elements', -1))
+                ~ ' - windows.window_days * 86400'
             ),
-            lambda element: {{ element_channel_index('element') }}
-        ) as channel_indexes
+            'element', element_channel_index('element')
+        ) }} as channel_indexes
     from people
     cross join windows
     left join person_touches on people.person_id = person_touches.person_id
@@ -77,7 +82,7 @@ final as (
         person_id,
         window_days,
         is_converted,
-        cast(list_aggregate(list_transform(channel_indexes, lambda c: 1 << c), 'bit_or') as integer) as channel_set_mask,
+        cast({{ list_bit_or(list_map('channel_indexes', 'c', shift_left('1', 'c'))) }} as integer) as channel_set_mask,
         {{ collapse_repeats('channel_indexes') }} as channel_path
     from sliced
 )

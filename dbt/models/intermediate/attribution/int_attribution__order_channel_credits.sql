@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='paid_date') }}
 -- Each paid order's credit per channel under every model, default window: the touches of
 -- fct_attribution_credits summed per order and channel (a few rows per order instead of one
 -- per touch), for the marketing spend allocation. Incremental by payment day like the credits

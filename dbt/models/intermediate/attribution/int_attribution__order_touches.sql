@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='paid_date') }}
 {%- set longest = var('attribution_windows') | max %}
 -- For every paid order of an identified buyer: the buyer's attributable touches in the longest
 -- lookback window, [paid_at - window, paid_at] (both ends included; touches after the payment
@@ -10,7 +10,7 @@ with orders as (
         order_id,
         paid_at,
         paid_date,
-        hash(person_key) as person_id
+        {{ hash64('person_key') }} as person_id
     from {{ ref('fct_orders') }}
     where is_paid and person_key is not null and {{ in_partition('paid_date') }}
 ),
@@ -30,13 +30,13 @@ final as (
         orders.order_id,
         orders.paid_at,
         orders.paid_date,
-        list_sort(list(touches.touch_element)) as touch_elements
+        {{ sorted_list_of('touches.touch_element') }} as touch_elements
     from orders
     inner join touches
         on
             orders.person_id = touches.person_id
             and orders.paid_at >= touches.event_at
-            and touches.event_at >= orders.paid_at - to_days({{ longest }})
+            and touches.event_at >= orders.paid_at - interval {{ longest }} day
     group by all
 )
 

@@ -17,11 +17,11 @@ weights as (
         attribution_model,
         channel_set_mask,
         -- position i holds the weight of channel_index i (0 for channels outside the set)
-        [
-            {%- for i in range(1, 16) %}
-                coalesce(max(weight) filter (where channel_index = {{ i }}), 0){{ "," if not loop.last }}
-            {%- endfor %}
-        ] as channel_weights
+        {%- set weight_of_channel = [] %}
+        {%- for i in range(1, 16) %}
+            {%- do weight_of_channel.append('coalesce(max(weight) filter (where channel_index = ' ~ i ~ '), 0)') %}
+        {%- endfor %}
+        {{ list_of(weight_of_channel) }} as channel_weights
     from {{ ref('int_attribution__data_driven_weights') }}
     group by all
 ),
@@ -50,14 +50,11 @@ spread as (
             {{ column }},
         {%- endfor %}
     {%- for model in ['markov', 'shapley'] %}
-        list_transform(
-            range(1, 16),
-            lambda i: case
-                when channel_touch_counts[i] > 0
-                    then {{ credit_decimal(model ~ '_weights[i] / channel_touch_counts[i]') }}
-                else cast(0 as decimal(18, 12))
-            end
-        ) as {{ model }}_touch_credits{{ "," if not loop.last }}
+        {%- set count_i = list_at('channel_touch_counts', 'i') %}
+        {%- set touch_credit_i = 'case when ' ~ count_i ~ ' > 0 then '
+            ~ credit_decimal(list_at(model ~ '_weights', 'i') ~ ' / ' ~ count_i)
+            ~ ' else cast(0 as decimal(18, 12)) end' %}
+        {{ list_map(int_list(1, 15), 'i', touch_credit_i) }} as {{ model }}_touch_credits{{ "," if not loop.last }}
     {%- endfor %}
     from with_weights
 ),
@@ -77,8 +74,11 @@ final as (
         end as position_last_credit,
     {%- for model in ['markov', 'shapley'] %}
         1 - (
-            list_sum(list_transform(range(1, 16), lambda i: channel_touch_counts[i] * {{ model }}_touch_credits[i]))
-            - {{ model }}_touch_credits[last_channel_index]
+            {{ list_total(
+                list_map(int_list(1, 15), 'i', list_at('channel_touch_counts', 'i') ~ ' * ' ~ list_at(model ~ '_touch_credits', 'i')),
+                'decimal(24, 12)'
+            ) }}
+            - {{ list_at(model ~ '_touch_credits', 'last_channel_index') }}
         ) as {{ model }}_last_credit{{ "," if not loop.last }}
     {%- endfor %}
     from spread

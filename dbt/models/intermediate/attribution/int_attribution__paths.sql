@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='paid_date') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='paid_date') }}
 -- Conversion paths: every paid order of an identified buyer × every lookback window in
 -- attribution_windows in which the buyer had a touch. The path is the suffix of the order's
 -- sorted elements (int_attribution__order_touches) from `first_position` on; everything the
@@ -9,7 +9,7 @@ with order_touches as (
 ),
 
 windows as (
-    select unnest({{ var('attribution_windows') }}) as window_days
+    {{ rows_of(var('attribution_windows'), 'window_days') }}
 ),
 
 sliced as (
@@ -19,11 +19,11 @@ sliced as (
         order_touches.paid_at,
         order_touches.paid_date,
         windows.window_days,
-        len(order_touches.touch_elements) as longest_touch_count,
-        list_filter(
-            order_touches.touch_elements,
-            lambda element: {{ element_epoch('element') }} >= epoch(order_touches.paid_at) - windows.window_days * 86400
-        ) as elements
+        {{ list_size('order_touches.touch_elements') }} as longest_touch_count,
+        {{ list_keep(
+            'order_touches.touch_elements', 'element',
+            element_epoch('element') ~ ' >= ' ~ epoch_seconds('order_touches.paid_at') ~ ' - windows.window_days * 86400'
+        ) }} as elements
     from order_touches
     cross join windows
 ),
@@ -35,30 +35,24 @@ measured as (
         paid_at,
         paid_date,
         window_days,
-        longest_touch_count - len(elements) + 1 as first_position,
-        len(elements) as touch_count,
-        elements[1] as first_element,
-        elements[-1] as last_element,
-        list_sum(
-            list_transform(elements, lambda element: {{ decay_weight('epoch(paid_at) - ' ~ element_epoch('element')) }})
-        ) as decay_sum,
-        list_transform(elements, lambda element: {{ element_channel_index('element') }}) as channel_indexes,
+        longest_touch_count - {{ list_size('elements') }} + 1 as first_position,
+        {{ list_size('elements') }} as touch_count,
+        {{ list_at('elements', 1) }} as first_element,
+        {{ list_at('elements', -1) }} as last_element,
+        {{ list_total(
+            list_map('elements', 'element', decay_weight(epoch_seconds('paid_at') ~ ' - ' ~ element_epoch('element'))),
+            'double'
+        ) }} as decay_sum,
+        {{ list_map('elements', 'element', element_channel_index('element')) }} as channel_indexes,
         elements
     from sliced
-    where len(elements) > 0
+    where {{ list_size('elements') }} > 0
 ),
 
--- Touches per channel: 16 bits per channel in two HUGEINTs (channels 1-7 and 8-15), summed in
--- one pass over the path (a map lookup per channel costs ten times more at this size).
 counted as (
     select
         *,
-        list_sum(list_transform(
-            channel_indexes, lambda c: case when c <= 7 then cast(1 as hugeint) << (16 * (c - 1)) else cast(0 as hugeint) end
-        )) as packed_low,
-        list_sum(list_transform(
-            channel_indexes, lambda c: case when c > 7 then cast(1 as hugeint) << (16 * (c - 8)) else cast(0 as hugeint) end
-        )) as packed_high
+        {{ channel_count_columns('channel_indexes') }}
     from measured
 ),
 
@@ -79,18 +73,15 @@ final as (
         {{ element_channel_index('last_element') }} as last_channel_index,
         decay_sum,
         -- Σ of the rounded time-decay credits of every touch but the last (the last takes 1 − this).
-        coalesce(list_sum(list_transform(
-            list_slice(elements, 1, touch_count - 1),
-            lambda element: {{ credit_decimal(decay_weight('epoch(paid_at) - ' ~ element_epoch('element')) ~ ' / decay_sum') }}
-        )), 0) as decay_head_credit_sum,
-        list_transform(
-            range(1, 16),
-            lambda i: cast(
-                case when i <= 7 then (packed_low >> (16 * (i - 1))) & 65535 else (packed_high >> (16 * (i - 8))) & 65535 end
-                as integer
-            )
-        ) as channel_touch_counts,
-        cast(list_aggregate(list_transform(channel_indexes, lambda c: 1 << c), 'bit_or') as integer) as channel_set_mask,
+        coalesce({{ list_total(
+            list_map(
+                list_head('elements', 'touch_count - 1'), 'element',
+                credit_decimal(decay_weight(epoch_seconds('paid_at') ~ ' - ' ~ element_epoch('element')) ~ ' / decay_sum')
+            ),
+            'decimal(24, 12)'
+        ) }}, 0) as decay_head_credit_sum,
+        {{ channel_touch_counts() }} as channel_touch_counts,
+        cast({{ list_bit_or(list_map('channel_indexes', 'c', shift_left('1', 'c'))) }} as integer) as channel_set_mask,
         -- Consecutive touches of one channel are one step of the Markov chain.
         {{ collapse_repeats('channel_indexes') }} as channel_path
     from counted

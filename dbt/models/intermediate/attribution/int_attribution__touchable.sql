@@ -2,7 +2,7 @@
 -- seeding platform, of an identified consumer.
 select
     person_key,
-    hash(person_key) as person_id,
+    {{ hash64('person_key') }} as person_id,
     touchpoint_key,
     channel,
     event_stage,

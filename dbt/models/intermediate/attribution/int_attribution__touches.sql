@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='event_date') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='event_date') }}
 -- Attributable touches with their element (macros/attribution.sql): one sortable integer that
 -- carries time, channel, cell and key. Kept narrow and in time order (the order the days were
 -- loaded), so the range join reads few columns and a night's lookback skips older row groups.
@@ -28,7 +28,7 @@ final as (
     from touchable
     left join channels on touchable.channel = channels.channel
     left join cells
-        on hash(touchable.channel, touchable.campaign_id, touchable.note_id, touchable.creator_id) = cells.cell_key
+        on {{ hash64('touchable.channel', 'touchable.campaign_id', 'touchable.note_id', 'touchable.creator_id') }} = cells.cell_key
 )
 
 select * from final

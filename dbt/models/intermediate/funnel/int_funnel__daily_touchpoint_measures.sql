@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date_day') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='date_day') }}
 -- Our own events summed per day × channel × campaign × note × creator: the funnel's biggest
 -- input, read once. Incremental by day: a partitioned run re-sums its window's days only.
 with touchpoints as (

@@ -1,6 +1,6 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=by_key_strategy(),
     unique_key=['person_key', 'platform']
 ) }}
 -- Each identified person's first exposure (曝光) on each seeding platform, the start of the

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='person_key') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_key') }}
 -- Each identified person's first touch and first interest touch (AIPL's A and I, and where a
 -- buyer's journey began). Incremental: a partitioned run folds its window's touches into the
 -- stored firsts of the people it saw, so a night reads one day of touchpoints, not all of them.
@@ -8,7 +8,7 @@ with touches as (
         person_key,
         event_at,
         channel,
-        hash(touchpoint_key) as tiebreak,
+        {{ hash64('touchpoint_key') }} as tiebreak,
         event_stage in ('engagement', 'click', 'search', 'store_visit', 'add_to_cart') as is_interest
     from {{ ref('fct_touchpoints') }}
     where person_key is not null and {{ in_partition('event_date') }}
@@ -45,12 +45,12 @@ final as (
         person_key,
         min(event_at) as first_touch_at,
         cast(min(event_at) as date) as first_touch_date,
-        arg_min(channel, [epoch(event_at), tiebreak]) as first_touch_channel,
-        arg_min(tiebreak, [epoch(event_at), tiebreak]) as first_touch_tiebreak,
+        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as first_touch_channel,
+        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as first_touch_tiebreak,
         min(event_at) filter (where is_interest) as first_interest_at,
         cast(min(event_at) filter (where is_interest) as date) as first_interest_date,
-        arg_min(channel, [epoch(event_at), tiebreak]) filter (where is_interest) as first_interest_channel,
-        arg_min(tiebreak, [epoch(event_at), tiebreak]) filter (where is_interest) as first_interest_tiebreak
+        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) filter (where is_interest) as first_interest_channel,
+        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) filter (where is_interest) as first_interest_tiebreak
     from candidates
     group by person_key
 )

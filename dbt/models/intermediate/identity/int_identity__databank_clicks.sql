@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='click_id') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='click_id') }}
 -- Every jump-link click id the data bank saw clicked (点击): the platform it was clicked on and
 -- the oneids that clicked it (the smallest and the largest: two different ones make the id
 -- ambiguous). Incremental by click id: a partitioned run folds its window's clicks into the

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='oneid') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='oneid') }}
 -- Every consumer id (oneid) the data bank has seen, with the first day it was seen.
 -- Incremental by oneid: a partitioned run adds its window's new ids (and moves a first day
 -- earlier when a late export brings an older one), reading one day of touchpoints.

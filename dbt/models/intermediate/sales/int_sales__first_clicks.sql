@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='click_id') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='click_id') }}
 -- The first click of every jump-link click id (a link clicked twice keeps its first click, ties
 -- at the same second to the smaller touchpoint hash): the seeding platform, campaign, note and
 -- creator an order carrying that id came from. Incremental by click id: a partitioned run folds
@@ -11,7 +11,7 @@ with clicks as (
         campaign_id,
         note_id,
         creator_id,
-        hash(touchpoint_key) as tiebreak
+        {{ hash64('touchpoint_key') }} as tiebreak
     from {{ ref('fct_touchpoints') }}
     where event_stage = 'click' and click_id is not null and {{ in_partition('event_date') }}
 ),
@@ -27,11 +27,11 @@ final as (
     select
         click_id,
         min(event_at) as event_at,
-        arg_min(channel, [epoch(event_at), tiebreak]) as channel,
-        arg_min(campaign_id, [epoch(event_at), tiebreak]) as campaign_id,
-        arg_min(note_id, [epoch(event_at), tiebreak]) as note_id,
-        arg_min(creator_id, [epoch(event_at), tiebreak]) as creator_id,
-        arg_min(tiebreak, [epoch(event_at), tiebreak]) as tiebreak
+        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as channel,
+        min_by(campaign_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as campaign_id,
+        min_by(note_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as note_id,
+        min_by(creator_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as creator_id,
+        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as tiebreak
     from candidates
     group by click_id
 )

@@ -84,7 +84,7 @@ tmall as (
         deliveries.delivered_at is not null as is_delivered,
         orders.traffic_source,
         orders.click_id,
-        cast(null as varchar) as creator_nickname
+        cast(null as {{ text_type() }}) as creator_nickname
     from tmall_orders as orders
     left join successful_refunds as refunds on orders.order_id = refunds.order_id
     left join deliveries on orders.order_id = deliveries.order_id
@@ -120,7 +120,7 @@ douyin as (
     select
         'douyin_shop' as store,
         orders.order_id,
-        cast(null as varchar) as buyer_oneid,
+        cast(null as {{ text_type() }}) as buyer_oneid,
         orders.order_status,
         orders.order_created_at,
         cast(orders.order_created_at as date) as order_date,
@@ -140,7 +140,7 @@ douyin as (
         cast(null as timestamp) as delivered_at,
         orders.order_status = '已完成' as is_delivered,
         orders.traffic_source,
-        cast(null as varchar) as click_id,
+        cast(null as {{ text_type() }}) as click_id,
         orders.creator_nickname
     from douyin_orders as orders
     left join douyin_gmv on orders.order_id = douyin_gmv.order_id

@@ -14,7 +14,7 @@ bounds as (
 calendar as (
     select cast(spine.day_start as date) as date_day
     from bounds
-    cross join range(bounds.first_day, bounds.last_day + interval 1 day, interval 1 day) as spine (day_start)
+    {{ day_series('bounds.first_day', 'bounds.last_day', 'spine', 'day_start') }}
 ),
 
 scopes as (

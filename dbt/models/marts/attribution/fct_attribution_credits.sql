@@ -1,11 +1,12 @@
 {#- publish_by_day: a partitioned run rewrites exactly its window's days, so the publication copies only those. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=by_key_strategy(),
     unique_key='paid_date',
     meta={'publish_by_day': 'paid_date'}
 ) }}
 {%- set windows = var('attribution_detail_windows', [var('attribution_default_window')]) %}
+{%- set path_elements = list_from('order_touches.touch_elements', 'paths.first_position') %}
 -- Credit of every touch of every paid order under the seven models, one column per model, for
 -- the lookback windows in attribution_detail_windows (default: the default window only; the
 -- other windows are aggregated in mart_attribution_daily). Orders with no touch in the window
@@ -34,10 +35,11 @@ cells as (
 touches as (
     select
         paths.*,
-        unnest(list_slice(order_touches.touch_elements, paths.first_position, -1)) as element,
-        generate_subscripts(list_slice(order_touches.touch_elements, paths.first_position, -1), 1) as touch_number
+        {{ per_element(path_elements, 'element') }} as element,
+        {{ element_position(path_elements) }} as touch_number
     from paths
     inner join order_touches on paths.store = order_touches.store and paths.order_id = order_touches.order_id
+    {{ element_rows(path_elements) }}
 ),
 
 touch_credits as (
@@ -53,7 +55,7 @@ touch_credits as (
         cells.campaign_id,
         cells.note_id,
         cells.creator_id,
-        make_timestamp({{ element_epoch('touches.element') }} * 1000000) as event_at,
+        {{ timestamp_from_epoch(element_epoch('touches.element')) }} as event_at,
         touches.paid_at,
         touches.paid_date,
     {%- for model in attribution_models() %}
@@ -64,7 +66,7 @@ touch_credits as (
 ),
 
 windows as (
-    select unnest([{{ windows | join(', ') }}]) as window_days
+    {{ rows_of(windows, 'window_days') }}
 ),
 
 direct_credits as (
@@ -73,13 +75,13 @@ direct_credits as (
         orders.order_id,
         windows.window_days,
         windows.window_days = {{ var('attribution_default_window') }} as is_default_window,
-        cast(null as ubigint) as touchpoint_key,
+        cast(null as {{ hash64_type() }}) as touchpoint_key,
         cast(1 as bigint) as touch_number,
         cast(1 as bigint) as touch_count,
         'direct_or_organic' as channel,
-        cast(null as varchar) as campaign_id,
-        cast(null as varchar) as note_id,
-        cast(null as varchar) as creator_id,
+        cast(null as {{ text_type() }}) as campaign_id,
+        cast(null as {{ text_type() }}) as note_id,
+        cast(null as {{ text_type() }}) as creator_id,
         cast(null as timestamp) as event_at,
         orders.paid_at,
         orders.paid_date,
@@ -88,9 +90,12 @@ direct_credits as (
     {%- endfor %}
     from orders
     cross join windows
-    anti join paths on
-        orders.store = paths.store and orders.order_id = paths.order_id
-        and windows.window_days = paths.window_days
+    where not exists (
+        select 1 from paths
+        where
+            orders.store = paths.store and orders.order_id = paths.order_id
+            and windows.window_days = paths.window_days
+    )
 ),
 
 final as (

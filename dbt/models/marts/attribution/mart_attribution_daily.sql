@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='date_day') }}
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='date_day') }}
 {%- set money = ['gmv', 'paid_amount', 'net_revenue', 'cm2'] %}
 {%- set keys = 'date_day, attribution_model, window_days' %}
 -- Attributed orders, new buyers and money per payment day × channel × campaign × note ×
@@ -46,31 +46,32 @@ cells as (
 ),
 
 windows as (
-    select unnest({{ var('attribution_windows') }}) as window_days
+    {{ rows_of(var('attribution_windows'), 'window_days') }}
 ),
 
 path_elements as (
     select
         paths.*,
-        list_slice(order_touches.touch_elements, paths.first_position, -1) as elements
+        {{ list_from('order_touches.touch_elements', 'paths.first_position') }} as elements
     from paths
     inner join order_touches on paths.store = order_touches.store and paths.order_id = order_touches.order_id
 ),
 
--- Credits are computed inside the path's list (the lambdas read the path's columns where they
--- lie) and unnested in lockstep with the touches: carrying every path column through an unnest
--- of tens of millions of touches would cost more than the credits themselves.
+-- Credits are computed inside the path's list on DuckDB (the lambdas read the path's columns
+-- where they lie) and unnested in lockstep with the touches: carrying every path column through
+-- an unnest of tens of millions of touches would cost more than the credits themselves.
 touch_credits as (
     select
         orders.*,
         paths.window_days,
-        unnest(list_transform(paths.elements, lambda element: {{ element_cell_id('element') }})) as cell_id,
+        {{ per_element('paths.elements', element_cell_id('element')) }} as cell_id,
     {%- for model in attribution_models() %}
-        unnest(list_transform(paths.elements, lambda element: {{ touch_credit(model, 'element', 'paths.paid_at') }}))
+        {{ per_element('paths.elements', touch_credit(model, 'element', 'paths.paid_at')) }}
             as {{ model }}_credit{{ "," if not loop.last }}
     {%- endfor %}
     from path_elements as paths
     inner join orders on paths.store = orders.store and paths.order_id = orders.order_id
+    {{ element_rows('paths.elements') }}
 ),
 
 -- Orders without a touch in the window: credited in full to direct_or_organic (cell 0).
@@ -84,9 +85,12 @@ direct_credits as (
     {%- endfor %}
     from orders
     cross join windows
-    anti join paths on
-        orders.store = paths.store and orders.order_id = paths.order_id
-        and windows.window_days = paths.window_days
+    where not exists (
+        select 1 from paths
+        where
+            orders.store = paths.store and orders.order_id = paths.order_id
+            and windows.window_days = paths.window_days
+    )
 ),
 
 credits as (

@@ -11,7 +11,7 @@ with bounds as (
 days as (
     select cast(spine.day_start as date) as date_day
     from bounds
-    cross join range(bounds.first_day, bounds.last_day + interval 1 day, interval 1 day) as spine (day_start)
+    {{ day_series('bounds.first_day', 'bounds.last_day', 'spine', 'day_start') }}
 ),
 
 final as (
@@ -24,17 +24,18 @@ final as (
         year(date_day) as calendar_year,
         quarter(date_day) as calendar_quarter,
         month(date_day) as calendar_month,
-        isodow(date_day) as iso_day_of_week,
+        {{ iso_day_of_week('date_day') }} as iso_day_of_week,
         cast({{ fiscal_year('date_day') }} as integer) as fiscal_year,
         cast({{ fiscal_quarter('date_day') }} as integer) as fiscal_quarter,
-        'FY' || {{ fiscal_year('date_day') }} || ' Q' || {{ fiscal_quarter('date_day') }} as fiscal_quarter_label,
-        cast(
-            make_date(
-                {{ fiscal_year('date_day') }} - {{ 0 if (var('fiscal_year_start_month') | int) == 1 else 1 }},
-                {{ var('fiscal_year_start_month') }},
-                1
-            ) + to_months(3 * ({{ fiscal_quarter('date_day') }} - 1)) as date
-        ) as fiscal_quarter_start,
+        concat(
+            'FY', cast({{ fiscal_year('date_day') }} as {{ text_type() }}),
+            ' Q', cast({{ fiscal_quarter('date_day') }} as {{ text_type() }})
+        ) as fiscal_quarter_label,
+        {{ add_months(
+            'make_date(' ~ fiscal_year('date_day') ~ ' - ' ~ (0 if (var('fiscal_year_start_month') | int) == 1 else 1)
+            ~ ', ' ~ var('fiscal_year_start_month') ~ ', 1)',
+            '3 * (' ~ fiscal_quarter('date_day') ~ ' - 1)'
+        ) }} as fiscal_quarter_start,
         make_date(
             {{ fiscal_year('date_day') }} - {{ 0 if (var('fiscal_year_start_month') | int) == 1 else 1 }},
             {{ var('fiscal_year_start_month') }},

@@ -36,11 +36,10 @@ covered as (
         month_start,
         store,
         paid_amount,
-        date_diff(
-            'day',
-            greatest(month_start, first_day),
-            least(cast(month_start + interval 1 month as date), cast(last_day + interval 1 day as date))
-        ) as days_covered
+        {{ days_between(
+            'greatest(month_start, first_day)',
+            'least(' ~ add_months('month_start', 1) ~ ', cast(last_day + interval 1 day as date))'
+        ) }} as days_covered
     from monthly
 ),
 

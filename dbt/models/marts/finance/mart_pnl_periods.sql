@@ -71,7 +71,7 @@ periods as (
                 'FY' || calendar.fiscal_year
                 {%- if grain == 'fiscal_quarter' %} || ' Q' || calendar.fiscal_quarter{% endif %} as period_label,
             {%- else %}
-                cast({{ column }} as varchar) as period_label,
+                cast({{ column }} as {{ text_type() }}) as period_label,
             {%- endif %}
             daily.*
         from daily

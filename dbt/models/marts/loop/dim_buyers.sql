@@ -58,16 +58,16 @@ final as (
         cast(date_trunc('week', purchases.first_purchase_at) as date) as cohort_week,
         cast(date_trunc('month', purchases.first_purchase_at) as date) as cohort_month,
         cast(
-            round(date_diff('second', first_touches.first_touch_at, purchases.first_purchase_at) / 86400.0, 4)
+            round({{ seconds_between('first_touches.first_touch_at', 'purchases.first_purchase_at') }} / 86400.0, 4)
             as decimal(12, 4)
         ) as days_first_touch_to_purchase,
         purchases.second_purchase_at,
         cast(
-            round(date_diff('second', purchases.first_purchase_at, purchases.second_purchase_at) / 86400.0, 4)
+            round({{ seconds_between('purchases.first_purchase_at', 'purchases.second_purchase_at') }} / 86400.0, 4)
             as decimal(12, 4)
         ) as days_to_second_purchase,
         coalesce(
-            date_diff('day', cast(purchases.first_purchase_at as date), cast(purchases.second_purchase_at as date))
+            {{ days_between('cast(purchases.first_purchase_at as date)', 'cast(purchases.second_purchase_at as date)') }}
             <= {{ var('repurchase_window_days') }},
             false
         ) as is_repurchaser,

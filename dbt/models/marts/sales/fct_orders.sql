@@ -87,10 +87,10 @@ final as (
         creator_id,
         creator_nickname,
         cast(conversion_number as bigint) as conversion_number,
-        cast(date_diff('day', previous_conversion_date, paid_date) as bigint) as days_since_previous_conversion,
+        cast({{ days_between('previous_conversion_date', 'paid_date') }} as bigint) as days_since_previous_conversion,
         coalesce(
             conversion_number > 1
-            and date_diff('day', previous_conversion_date, paid_date) <= {{ var('repurchase_window_days') }},
+            and {{ days_between('previous_conversion_date', 'paid_date') }} <= {{ var('repurchase_window_days') }},
             false
         ) as is_repurchase
     from sequenced
