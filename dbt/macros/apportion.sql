@@ -3,14 +3,17 @@
     cents left over go one each to the rows with the largest remainders (ties: `order_by`).
     Largest-remainder rounding: no row is off by a cent or more. -#}
 {% macro apportion(exact, partition_by, order_by) -%}
+    {#- Cents of a sum below 10^14 yuan as DECIMAL(31, 14): Spark would round a wider product
+        to 6 decimals and rank the remainders differently. -#}
+    {%- set cents = 'cast(' ~ exact ~ ' as decimal(28, 14)) * cast(100 as decimal(3, 0))' -%}
     cast(
-        floor({{ exact }} * 100) / 100
+        floor({{ cents }}) / 100
         + case
             when row_number() over (
                 partition by {{ partition_by }}
-                order by {{ exact }} * 100 - floor({{ exact }} * 100) desc, {{ order_by }}
-            ) <= sum({{ exact }} * 100) over (partition by {{ partition_by }})
-                - sum(floor({{ exact }} * 100)) over (partition by {{ partition_by }})
+                order by {{ cents }} - floor({{ cents }}) desc, {{ order_by }}
+            ) <= sum({{ cents }}) over (partition by {{ partition_by }})
+                - sum(floor({{ cents }})) over (partition by {{ partition_by }})
                 then 0.01
             else 0
         end

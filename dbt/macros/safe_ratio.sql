@@ -1,4 +1,18 @@
-{#- A rate as DECIMAL(18, scale), rounded half away from zero; null when the denominator is 0. -#}
+{#- numerator / denominator as a DOUBLE, null when the denominator is 0. Both engines divide
+    the same IEEE doubles (DuckDB turns a DECIMAL division into one anyway; Spark would keep a
+    DECIMAL with fewer digits), so a ratio is the same number wherever it is computed. -#}
+{% macro ratio(numerator, denominator) -%}
+    cast({{ numerator }} as double) / cast(nullif({{ denominator }}, 0) as double)
+{%- endmacro %}
+
+{#- A DOUBLE rounded to `scale` decimals, half up, in arithmetic both engines do identically
+    (their round() functions differ on halves a double cannot hold exactly), as DECIMAL. -#}
+{% macro round_half_up(value, scale, precision=18) -%}
+    {%- set factor = 'cast(' ~ (10 ** scale) ~ ' as double)' -%}
+    cast(floor({{ value }} * {{ factor }} + 0.5) / {{ factor }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{#- A rate as DECIMAL(18, scale), rounded half up; null when the denominator is 0. -#}
 {% macro safe_ratio(numerator, denominator, scale=6) -%}
-    cast(round(cast({{ numerator }} as decimal(38, 10)) / nullif({{ denominator }}, 0), {{ scale }}) as decimal(18, {{ scale }}))
+    {{ round_half_up(ratio(numerator, denominator), scale) }}
 {%- endmacro %}

@@ -27,8 +27,10 @@ weighted as (
     select
         credits.*,
         spend.spend,
-        credits.attributed_net_revenue
-        / sum(credits.attributed_net_revenue) over (partition by credits.month_start, credits.channel) as spend_share
+        {{ ratio(
+            'credits.attributed_net_revenue',
+            'sum(credits.attributed_net_revenue) over (partition by credits.month_start, credits.channel)'
+        ) }} as spend_share
     from credits
     inner join spend on credits.month_start = spend.month_start and credits.channel = spend.channel
 ),

@@ -42,8 +42,8 @@ grid as (
 shares as (
     select
         *,
-        attributed_paid_amount / nullif(sum(attributed_paid_amount) over per_model, 0) as attributed_share,
-        true_incremental_revenue / nullif(sum(true_incremental_revenue) over per_model, 0) as true_share
+        {{ ratio('attributed_paid_amount', 'sum(attributed_paid_amount) over per_model') }} as attributed_share,
+        {{ ratio('true_incremental_revenue', 'sum(true_incremental_revenue) over per_model') }} as true_share
     from grid
     window per_model as (partition by window_days, attribution_model)
 ),
@@ -63,10 +63,10 @@ final as (
         cast(attributed_paid_amount as decimal(18, 2)) as attributed_paid_amount,
         cast(true_incremental_revenue as decimal(18, 2)) as true_incremental_revenue,
         cast(attributed_paid_amount - true_incremental_revenue as decimal(18, 2)) as revenue_error,
-        cast(round(attributed_share, 6) as decimal(18, 6)) as attributed_share,
-        cast(round(true_share, 6) as decimal(18, 6)) as true_share,
-        cast(round(attributed_share - true_share, 6) as decimal(18, 6)) as share_error,
-        cast(round(model_share_error, 6) as decimal(18, 6)) as model_share_error,
+        {{ round_half_up('attributed_share', 6) }} as attributed_share,
+        {{ round_half_up('true_share', 6) }} as true_share,
+        {{ round_half_up('attributed_share - true_share', 6) }} as share_error,
+        {{ round_half_up('model_share_error', 6) }} as model_share_error,
         cast(dense_rank() over (partition by window_days order by round(model_share_error, 9)) as bigint)
             as model_rank
     from scored

@@ -10,7 +10,8 @@ with order_margins as (
     select
         store,
         order_id,
-        sum(cm2) as cm2
+        -- DECIMAL(18, 2) like the other money: credit × a wider sum loses decimals on Spark.
+        cast(sum(cm2) as decimal(18, 2)) as cm2
     from {{ ref('fct_order_lines') }}
     where is_paid and {{ in_affected_paid_dates('paid_date') }}
     group by all

@@ -46,8 +46,8 @@ covered as (
 growth as (
     select
         *,
-        paid_amount / days_covered as paid_per_day,
-        lag(paid_amount / days_covered) over (partition by store order by month_start) as previous_paid_per_day
+        {{ ratio('paid_amount', 'days_covered') }} as paid_per_day,
+        lag({{ ratio('paid_amount', 'days_covered') }}) over (partition by store order by month_start) as previous_paid_per_day
     from covered
 ),
 
@@ -61,7 +61,7 @@ final as (
         growth.store,
         cast(growth.paid_amount as decimal(18, 2)) as brand_paid_amount,
         cast(growth.days_covered as integer) as days_covered,
-        cast(round(growth.paid_per_day, 2) as decimal(18, 2)) as brand_paid_per_day,
+        {{ round_half_up('growth.paid_per_day', 2) }} as brand_paid_per_day,
         {{ safe_ratio('growth.paid_per_day - growth.previous_paid_per_day', 'growth.previous_paid_per_day', 4) }}
             as brand_growth_mom,
         context.metric as platform_metric,
