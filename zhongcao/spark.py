@@ -39,6 +39,11 @@ def spark_dir(settings: Settings) -> Path:
     return settings.home / "spark"
 
 
+def raw_dir(settings: Settings) -> Path:
+    """Where the spark target reads the raw tables: the loaders' Parquet when they write it."""
+    return settings.raw_parquet_dir or spark_dir(settings) / "raw"
+
+
 def _session_python_helper():
     from dbt.adapters.base import PythonJobHelper
 
@@ -71,8 +76,9 @@ def run_dbt(settings: Settings, args: list[str], log: Callable[[str], None] = pr
 
     _enable_session_python_models()
     target = spark_dir(settings) / "target"
+    # dbt/profiles.yml and the source hook read these (the Spark session reads them once).
     os.environ["ZHONGCAO_SPARK_DIR"] = str(spark_dir(settings))
-    os.environ["ZHONGCAO_RAW_PARQUET_DIR"] = str(settings.raw_parquet_dir or spark_dir(settings) / "raw")
+    os.environ["ZHONGCAO_RAW_PARQUET_DIR"] = str(raw_dir(settings))
     command = [
         *args,
         "--target",
@@ -178,14 +184,13 @@ def export_spark_marts(settings: Settings, export_dir: Path) -> None:
 def build_and_compare(settings: Settings, log: Callable[[str], None] = print) -> list[MartComparison]:
     """The DuckDB warehouse must be built (zhongcao run): its raw tables go to Parquet, the
     project is built on Spark from them, and every public mart is compared with DuckDB's."""
-    raw_dir = settings.raw_parquet_dir or spark_dir(settings) / "raw"
     started = time.perf_counter()
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        export_source_tables(con, raw_dir, log=lambda _: None)
+        export_source_tables(con, raw_dir(settings), log=lambda _: None)
     finally:
         con.close()
-    log(f"raw tables → Parquet in {raw_dir} ({time.perf_counter() - started:.1f} s)")
+    log(f"raw tables → Parquet in {raw_dir(settings)} ({time.perf_counter() - started:.1f} s)")
     started = time.perf_counter()
     run_dbt(settings, ["seed", "--full-refresh"], log)
     run_dbt(settings, ["run", "--full-refresh"], log)
