@@ -60,9 +60,11 @@
 {%- endmacro %}
 
 {#- A share as a credit: DECIMAL(18,12). Every credit but the last touch's is rounded this
-    way; the last touch takes the remainder, so an order's credits sum to exactly 1. -#}
+    way; the last touch takes the remainder, so an order's credits sum to exactly 1. Rounded
+    half up in plain double arithmetic (safe_ratio.sql), which every engine does alike: the
+    engines' round() functions differ on values a double holds only approximately. -#}
 {% macro credit_decimal(share) -%}
-    cast(round({{ share }}, 12) as decimal(18, 12))
+    {{ round_half_up('cast(' ~ share ~ ' as double)', 12) }}
 {%- endmacro %}
 
 {% macro attribution_models() -%}

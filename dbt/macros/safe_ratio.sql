@@ -1,8 +1,16 @@
 {#- numerator / denominator as a DOUBLE, null when the denominator is 0. Both engines divide
     the same IEEE doubles (DuckDB turns a DECIMAL division into one anyway; Spark would keep a
-    DECIMAL with fewer digits), so a ratio is the same number wherever it is computed. -#}
+    DECIMAL with fewer digits), so a ratio is the same number wherever it is computed. The
+    operands go through DECIMAL(38, 6) first: a DECIMAL with more digits than a double holds
+    is converted with one rounding by Spark and two by DuckDB. -#}
 {% macro ratio(numerator, denominator) -%}
-    cast({{ numerator }} as double) / cast(nullif({{ denominator }}, 0) as double)
+    cast(cast({{ numerator }} as decimal(38, 6)) as double)
+    / cast(cast(nullif({{ denominator }}, 0) as decimal(38, 6)) as double)
+{%- endmacro %}
+
+{#- A share (part / whole) as DECIMAL(13, 12), rounded half up: what allocate() spreads by. -#}
+{% macro share(part, whole) -%}
+    {{ round_half_up(ratio(part, whole), 12, 13) }}
 {%- endmacro %}
 
 {#- A DOUBLE rounded to `scale` decimals, half up, in arithmetic both engines do identically

@@ -27,7 +27,7 @@ weighted as (
     select
         credits.*,
         spend.spend,
-        {{ ratio(
+        {{ share(
             'credits.attributed_net_revenue',
             'sum(credits.attributed_net_revenue) over (partition by credits.month_start, credits.channel)'
         ) }} as spend_share

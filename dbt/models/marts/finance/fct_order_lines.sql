@@ -80,7 +80,7 @@ weighted as (
         costs.logistics_cost as order_logistics_cost,
         costs.logistics_source,
         coalesce(marketing.marketing_cost, 0) as order_marketing_cost,
-        coalesce({{ ratio('lines.line_gmv', 'sum(lines.line_gmv) over (partition by lines.store, lines.order_id)') }}, 0)
+        coalesce({{ share('lines.line_gmv', 'sum(lines.line_gmv) over (partition by lines.store, lines.order_id)') }}, 0)
             as gmv_share,
         count(*) over (partition by lines.store, lines.order_id) as order_lines
     from lines
