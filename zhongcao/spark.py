@@ -1,7 +1,7 @@
 """The dbt project on Apache Spark (the `spark` target, dbt-spark in session mode), and the check
 that its public marts equal DuckDB's.
 
-    zhongcao spark            # load → raw Parquet → dbt on Spark → compare with the DuckDB marts
+    zhongcao spark     # the warehouse's raw tables → Parquet → dbt on Spark → compare with DuckDB's marts
 
 A build here is what it would be on a cluster's driver: dbt-spark's session mode runs a local
 Spark inside the dbt process. Two things dbt-spark leaves to us:
