@@ -13,7 +13,6 @@ ZHONGCAO_SPARK_CORES, default 2); the mart comparison. Figures, not assertions.
 import argparse
 import os
 import sys
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,8 +24,7 @@ from build_marts import run_dbt as run_duckdb_dbt  # noqa: E402
 
 from zhongcao.config import Settings  # noqa: E402
 from zhongcao.ingest.truth import load_channel_truth  # noqa: E402
-from zhongcao.rawparquet import export_source_tables  # noqa: E402
-from zhongcao.spark import compare_marts, export_spark_marts, raw_dir, run_dbt, spark_dir  # noqa: E402
+from zhongcao.spark import build_and_compare  # noqa: E402
 
 
 def main() -> None:
@@ -45,31 +43,14 @@ def main() -> None:
     con.close()
     print(f"warehouse {settings.warehouse}: {touchpoints:,} touchpoints")
 
-    figures = []
-    started = time.perf_counter()
     _, wall, run = run_duckdb_dbt(settings.warehouse, "fqn:*", None, True)
     if run.returncode != 0:
         print(run.stdout[-3000:])
         sys.exit(1)
-    figures.append(("DuckDB: dbt build --full-refresh (no tests)", time.perf_counter() - started))
+    figures = {"DuckDB: dbt build --full-refresh (no tests)": wall}
+    results = build_and_compare(settings, log=print, seconds=figures)
 
-    started = time.perf_counter()
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    export_source_tables(con, raw_dir(settings), log=lambda _: None)
-    con.close()
-    figures.append(("raw tables → Parquet", time.perf_counter() - started))
-
-    started = time.perf_counter()
-    run_dbt(settings, ["seed", "--full-refresh"], log=lambda _: None)
-    run_dbt(settings, ["run", "--full-refresh"], log=lambda _: None)
-    figures.append(("Spark: dbt seed + run --full-refresh", time.perf_counter() - started))
-
-    started = time.perf_counter()
-    export_spark_marts(settings, spark_dir(settings) / "marts")
-    results = compare_marts(settings, spark_dir(settings) / "marts", log=print)
-    figures.append(("compare the public marts", time.perf_counter() - started))
-
-    for label, seconds in figures:
+    for label, seconds in figures.items():
         print(f"{label:<42}{seconds:>9.1f} s")
     equal = sum(r.equal for r in results)
     print(f"{equal} of {len(results)} public marts equal on both engines")

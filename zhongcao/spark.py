@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -181,21 +182,33 @@ def export_spark_marts(settings: Settings, export_dir: Path) -> None:
         spark.table(f"{model.schema}.{model.name}").write.parquet(str(export_dir / model.name))
 
 
-def build_and_compare(settings: Settings, log: Callable[[str], None] = print) -> list[MartComparison]:
+@contextmanager
+def _timed(seconds: dict[str, float], step: str) -> Iterator[None]:
+    started = time.perf_counter()
+    yield
+    seconds[step] = time.perf_counter() - started
+
+
+def build_and_compare(
+    settings: Settings, log: Callable[[str], None] = print, seconds: dict[str, float] | None = None
+) -> list[MartComparison]:
     """The DuckDB warehouse must be built (zhongcao run): its raw tables go to Parquet, the
-    project is built on Spark from them, and every public mart is compared with DuckDB's."""
-    started = time.perf_counter()
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
-    try:
-        export_source_tables(con, raw_dir(settings), log=lambda _: None)
-    finally:
-        con.close()
-    log(f"raw tables → Parquet in {raw_dir(settings)} ({time.perf_counter() - started:.1f} s)")
-    started = time.perf_counter()
-    run_dbt(settings, ["seed", "--full-refresh"], log)
-    run_dbt(settings, ["run", "--full-refresh"], log)
-    log(f"Spark build: {time.perf_counter() - started:.1f} s")
+    project is built on Spark from them, and every public mart is compared with DuckDB's.
+    `seconds`, when given, receives each step's wall time (bench/spark_vs_duckdb.py)."""
+    seconds = {} if seconds is None else seconds
+    with _timed(seconds, "raw tables → Parquet"):
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            export_source_tables(con, raw_dir(settings), log=lambda _: None)
+        finally:
+            con.close()
+    log(f"raw tables → Parquet in {raw_dir(settings)} ({seconds['raw tables → Parquet']:.1f} s)")
+    with _timed(seconds, "Spark: dbt seed + run --full-refresh"):
+        run_dbt(settings, ["seed", "--full-refresh"], log)
+        run_dbt(settings, ["run", "--full-refresh"], log)
+    log(f"Spark build: {seconds['Spark: dbt seed + run --full-refresh']:.1f} s")
     export_dir = spark_dir(settings) / "marts"
-    export_spark_marts(settings, export_dir)
-    log("public marts, Spark against DuckDB:")
-    return compare_marts(settings, export_dir, log)
+    with _timed(seconds, "compare the public marts"):
+        export_spark_marts(settings, export_dir)
+        log("public marts, Spark against DuckDB:")
+        return compare_marts(settings, export_dir, log)

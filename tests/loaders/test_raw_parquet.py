@@ -11,16 +11,16 @@ from zhongcao.rawparquet import export_source_tables, table_file
 HEADER = "时间,计划ID,计划名称,单元ID,创意ID,笔记ID,广告类型,消费,展现量,点击量,点击率,互动量\n"
 
 
-def test_loaded_tables_are_written_as_parquet_with_their_exact_types(workspace, tmp_path):
-    write_export(
-        workspace.landing,
-        "xiaohongshu",
-        "juguang_ads",
-        "a.csv",
-        HEADER + '2025-03-26,="100200300",春季,11,111,n1,信息流,"¥1,234.50","1,000",321,3.21%,50\n',
-    )
+def loaded_juguang(workspace, row: str):
+    """A connection to the workspace's warehouse after loading a 聚光 export of one row."""
+    write_export(workspace.landing, "xiaohongshu", "juguang_ads", "a.csv", HEADER + row + "\n")
     con = connect(workspace)
     Loader(workspace, log=lambda _: None).load_all(con)
+    return con
+
+
+def test_loaded_tables_are_written_as_parquet_with_their_exact_types(workspace, tmp_path):
+    con = loaded_juguang(workspace, '2025-03-26,="100200300",春季,11,111,n1,信息流,"¥1,234.50","1,000",321,3.21%,50')
     out = tmp_path / "parquet"
     written = export_source_tables(con, out, log=lambda _: None)
     con.close()
@@ -37,15 +37,7 @@ def test_loaded_tables_are_written_as_parquet_with_their_exact_types(workspace, 
 
 
 def test_only_changed_or_missing_tables_are_rewritten(workspace, tmp_path):
-    write_export(
-        workspace.landing,
-        "xiaohongshu",
-        "juguang_ads",
-        "a.csv",
-        HEADER + "2025-03-26,100200300,春季,11,111,n1,信息流,1.00,10,1,10%,0\n",
-    )
-    con = connect(workspace)
-    Loader(workspace, log=lambda _: None).load_all(con)
+    con = loaded_juguang(workspace, "2025-03-26,100200300,春季,11,111,n1,信息流,1.00,10,1,10%,0")
     out = tmp_path / "parquet"
     first = export_source_tables(con, out, log=lambda _: None)
     assert "raw.xiaohongshu__juguang_ads" in first
