@@ -65,6 +65,7 @@ INTERMEDIATE = [
     "int_finance__order_marketing",
     "int_aipl__state_entries",
     "int_aipl__transitions",
+    "int_funnel__brand_searches",
     "int_funnel__daily_measures",
     "int_funnel__daily_touchpoint_measures",
     "int_funnel__first_exposures",

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its one consumer and its tests would each recompute it (a large full
+-- build spent more time testing the view than building the mart on top of it).
 -- Per order, what payment and delivery really cost according to the bills: the Alipay
 -- 服务费 lines and the WeChat Pay 手续费 (negative on refunds, the fee given back), and the
 -- JD Logistics / Cainiao freight. Orders a bill does not cover fall back to the contract

@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its one consumer and its tests would each recompute it (a large full
+-- build spent more time testing the view than building the mart on top of it).
 -- Marketing spend allocated to orders through attribution (dbt vars attribution_default_model,
 -- default window): each channel's spend in a month goes to the orders credited to that channel
 -- in that month, in proportion to their attributed net revenue, to the cent (largest

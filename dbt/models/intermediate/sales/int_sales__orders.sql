@@ -1,3 +1,6 @@
+{{ config(materialized='table') }}
+-- A table, not a view: its one consumer and its tests would each recompute it (a large full
+-- build spent more time testing the view than building the mart on top of it).
 -- Orders of both stores at one grain (store × order_id), with the category of the goods and
 -- the successful refunds. Tmall has buyer ids and click ids; the Douyin shop export has
 -- neither (its orders stay anonymous).

@@ -5,8 +5,7 @@ with searches as (
     select
         person_key,
         event_at
-    from {{ ref('fct_touchpoints') }}
-    where person_key is not null and event_stage = 'search'
+    from {{ ref('int_funnel__brand_searches') }}
 ),
 
 first_exposures as (
