@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 
 import dagster as dg
 import duckdb
@@ -65,7 +66,8 @@ def test_a_warning_publishes_while_a_reader_keeps_its_snapshot(built_workspace, 
         newer = max(p.stat().st_mtime for p in settings.landing.rglob("*.*")) + 60
         os.utime(next(settings.landing.rglob("*更正.csv")), (newer, newer))
 
-        result = run_main_job(settings, quiet=True)
+        # The run a sensor asks for: the day the corrected export changes.
+        result = run_main_job(settings, quiet=True, start=date(2026, 10, 5), end=date(2026, 10, 5))
         assert result.success, "a warning must not block publication"
         new_spend = spend_of(settings.published)
         assert new_spend != old_spend, "a new connection sees the new file"
