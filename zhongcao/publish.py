@@ -8,7 +8,8 @@ snapshot, new connections see the new one, and a failure leaves the old file unt
 The temporary file starts as a copy of the published one when it can: the marts that a
 partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) then take only the days
 the dbt runs since the last publication rebuilt (`meta.dbt_runs`, recorded by dbt itself
-before any model runs), and every other mart is copied whole. Any dbt run without partition
+before any model runs; a mart whose paths look back, meta `publish_days_after`, that many days
+after them too), and every other mart is copied whole. Any dbt run without partition
 vars, a changed column list or a file published by an older version means a full copy.
 """
 
@@ -37,6 +38,7 @@ class PublishedModel:
     description: str
     columns: dict[str, str]
     day_column: str | None = None  # rebuilt by day in partitioned runs: published by day too
+    days_after: int = 0  # a partitioned run also rewrites this many days after its window
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def published_models(manifest_path: Path) -> list[PublishedModel]:
                 description=" ".join(node.get("description", "").split()),
                 columns={c: " ".join(v.get("description", "").split()) for c, v in node["columns"].items()},
                 day_column=node["config"]["meta"].get("publish_by_day"),
+                days_after=int(node["config"]["meta"].get("publish_days_after", 0)),
             )
         )
     return sorted(models, key=lambda m: m.name)
@@ -181,7 +184,8 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
                     and _table_columns(con, table) == _table_columns(con, source)
                 ):
                     if plan.days:
-                        changed = _days_filter(model.day_column, plan.days)
+                        after = timedelta(days=model.days_after)
+                        changed = _days_filter(model.day_column, [(start, end + after) for start, end in plan.days])
                         con.execute(f"delete from {table} where {changed}")
                         con.execute(f"insert into {table} select * from {source} where {changed}")
                 else:

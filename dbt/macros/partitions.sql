@@ -6,15 +6,30 @@
     {{- return(is_incremental() and var('partition_start', none) is not none) -}}
 {%- endmacro %}
 
-{#- A filter keeping `column` (a date) inside the partition, widened `lookback_days` back;
-    `true` when the whole history is built. -#}
-{% macro in_partition(column, lookback_days=0) -%}
+{#- A filter keeping `column` (a date) inside the partition, widened `lookback_days` back and
+    `lookahead_days` forward (none: every later date); `true` when the whole history is built. -#}
+{% macro in_partition(column, lookback_days=0, lookahead_days=0) -%}
     {%- if is_partitioned_run() -%}
-        {{ column }} between cast('{{ var("partition_start") }}' as date) - {{ lookback_days }}
-        and cast('{{ var("partition_end") }}' as date)
+        {{ column }} >= cast('{{ var("partition_start") }}' as date) - {{ lookback_days }}
+        {%- if lookahead_days is not none %}
+            and {{ column }} <= cast('{{ var("partition_end") }}' as date) + {{ lookahead_days }}
+        {%- endif %}
     {%- else -%}
         true
     {%- endif -%}
+{%- endmacro %}
+
+{#- The longest attribution lookback window (days). -#}
+{% macro longest_attribution_window() -%}
+    {{- return(var('attribution_windows') | max) -}}
+{%- endmacro %}
+
+{#- Payment days whose attribution a partitioned run recomputes: the partition's days and the
+    longest lookback window after them, since an order's path reaches that far back. A normal
+    night finds no payments after its day; a corrected export of an earlier day re-credits
+    every order whose lookback covers that day. -#}
+{% macro in_attributed_paid_dates(column) -%}
+    {{- return(in_partition(column, 0, longest_attribution_window())) -}}
 {%- endmacro %}
 
 {#- Incremental models that keep a first (or smallest) value per key fold a partitioned run's
@@ -29,14 +44,15 @@
     {%- endif %}
 {%- endmacro %}
 
-{#- Payment days a partitioned run rebuilds in the attribution marts: the partition's own days
-    and the payment days of orders refunded in it (their money changed). A filter on
+{#- Payment days a partitioned run rebuilds in the attribution marts: the days whose credits it
+    recomputes (in_attributed_paid_dates) and the payment days of orders refunded in the
+    partition (their money changed). A filter on
     `column`; `true` when the whole history is built. -#}
 {% macro in_affected_paid_dates(column) -%}
     {%- if is_partitioned_run() -%}
         {{ column }} in (
             select paid_date from {{ ref('fct_orders') }}
-            where is_paid and ({{ in_partition('paid_date') }} or {{ in_partition('cast(refunded_at as date)') }})
+            where is_paid and ({{ in_attributed_paid_dates('paid_date') }} or {{ in_partition('cast(refunded_at as date)') }})
         )
     {%- else -%}
         true

@@ -168,3 +168,52 @@ def test_only_the_partition_and_the_refunded_orders_days_were_recomputed(built, 
         return sum(r[8] for r in rows if r[0] == refunded_day and r[5] == "linear" and r[6] == 15)
 
     assert linear_revenue(first["daily"]) - linear_revenue(now["daily"]) == refund, "the late refund reached its day"
+
+
+CORRECTED_DAY = "2026-10-20"
+CORRECTED_TOUCHES = "databank/touchpoints/touchpoints_20261020.csv"
+IMPRESSION = "曝光"
+
+
+@pytest.fixture(scope="module")
+def corrected_day(tmp_path_factory):
+    """A full build whose 10-20 data-bank export lacked its impressions, then the corrected
+    export and the run the sensor asks for: partition 10-20 alone, with every later day built."""
+    home = tmp_path_factory.mktemp("corrected-day")
+    landing = home / "landing"
+    landing.mkdir()
+    copy_sample(landing)
+    exported = landing / CORRECTED_TOUCHES
+    complete = exported.read_bytes()
+    lines = complete.decode("utf-8").splitlines(keepends=True)
+    exported.write_text("".join(line for line in lines if f",{IMPRESSION}," not in line), encoding="utf-8")
+    os.utime(exported, (1_700_000_000, 1_700_000_000))
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = isolate(home / "home", landing, monkeypatch)
+        con = connect(settings)
+        Loader(settings, log=lambda _: None).load_all(con)
+        load_channel_truth(con, landing)
+        con.close()
+        dbt_build(settings, home / "target")
+        columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
+        first = snapshot(settings, CREDITS.format(columns=columns))
+        exported.write_bytes(complete)
+        os.utime(exported, (1_800_000_000, 1_800_000_000))
+        Loader(settings, log=lambda _: None).load_all()
+        day = f"'{CORRECTED_DAY}'"
+        dbt_build(settings, home / "target", "--vars", f"{{partition_start: {day}, partition_end: {day}}}")
+        yield settings, first
+
+
+def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it(built, corrected_day):
+    con, _ = built
+    settings, first = corrected_day
+    columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
+    now = snapshot(settings, CREDITS.format(columns=columns))
+    # The impressions of 10-20 changed the paths of orders paid on later days, not only that day's.
+    later_days = {r[3] for r in now ^ first if r[3].isoformat() > CORRECTED_DAY}
+    assert later_days, "the correction must reach orders paid after the corrected day"
+    assert max(later_days).isoformat() <= "2026-11-19"  # 30 days, the longest window
+    assert now == set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
+    daily = DAILY.format(models=quoted(RULE_MODELS))
+    assert snapshot(settings, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())

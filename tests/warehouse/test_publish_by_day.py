@@ -118,3 +118,18 @@ def test_a_file_published_before_runs_were_recorded_is_replaced_whole(settings):
     assert publish(settings, MODELS, "run-2").mode == "full"
     assert published(settings, "select count(*), max(v) from events") == [(3, 1)]
     assert published(settings, "select count(*) from duckdb_tables() where table_name = 'old_mart'") == [(0,)]
+
+
+def test_a_mart_whose_paths_look_back_takes_the_days_after_the_window_too(settings):
+    credits = PublishedModel(
+        schema="marts", name="events", description="credits", columns={}, day_column="day", days_after=1
+    )
+    publish(settings, [credits], "run-1")
+    # A correction of 11-01: the orders of 11-02, whose lookback reaches 11-01, were re-credited.
+    warehouse(settings, "update marts.events set v = 3;" + run("2026-11-01", "2026-11-01", "2026-11-05 02:00:00"))
+    assert publish(settings, [credits], "run-2").mode == "days 2026-11-01 to 2026-11-01"
+    assert published(settings, "select day, v from events order by day") == [
+        (date(2026, 11, 1), 3),
+        (date(2026, 11, 2), 3),
+        (date(2026, 11, 3), 1),
+    ]

@@ -1,17 +1,19 @@
 {{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_id') }}
-{%- set longest = var('attribution_windows') | max %}
+{%- set longest = longest_attribution_window() %}
 -- The other half of what the data-driven models learn from: consumers with attributable
 -- touches and no paid order, and their touches in each window before their last touch
 -- (grain - person_id × window_days). A partitioned run recomputes the people touched or
 -- converted in the partition; people who have converted keep a row with is_converted, so
 -- a stored path of theirs is replaced, never left behind.
 with touches as (
+    -- From the longest window before the partition on, with no end: the last touch of someone
+    -- touched in the partition may come later (a corrected export of an earlier day).
     select
         person_id,
         event_date,
         touch_element
     from {{ ref('int_attribution__touches') }}
-    where {{ in_partition('event_date', longest) }}
+    where {{ in_partition('event_date', longest, none) }}
 ),
 
 paid_orders as (

@@ -12,5 +12,5 @@ select
     sum({{ model }}_credit) as {{ model }}_credit{{ "," if not loop.last }}
 {%- endfor %}
 from {{ ref('fct_attribution_credits') }}
-where is_default_window and {{ in_partition('paid_date') }}
+where is_default_window and {{ in_attributed_paid_dates('paid_date') }}
 group by store, order_id, paid_date, channel

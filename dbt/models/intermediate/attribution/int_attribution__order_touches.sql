@@ -1,18 +1,22 @@
 {{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='paid_date') }}
-{%- set longest = var('attribution_windows') | max %}
+{%- set longest = longest_attribution_window() %}
 -- For every paid order of an identified buyer: the buyer's attributable touches in the longest
 -- lookback window, [paid_at - window, paid_at] (both ends included; touches after the payment
 -- never count), as one sorted list of elements. Every shorter window is a suffix of it. This
 -- is the only range join of orders to touchpoints in the project.
 with orders as (
     select
+        -- Grouping the range join's rows (38 M on the large world) by this integer instead of
+        -- the order's text key: 17.9 s -> 12.9 s. Numbered in key order, so the CTE's two
+        -- readers see the same numbers even where an engine evaluates it twice.
+        row_number() over (order by store, order_id) as order_serial,
         store,
         order_id,
         paid_at,
         paid_date,
         {{ hash64('person_key') }} as person_id
     from {{ ref('fct_orders') }}
-    where is_paid and person_key is not null and {{ in_partition('paid_date') }}
+    where is_paid and person_key is not null and {{ in_attributed_paid_dates('paid_date') }}
 ),
 
 touches as (
@@ -21,7 +25,21 @@ touches as (
         event_at,
         touch_element
     from {{ ref('int_attribution__touches') }}
-    where {{ in_partition('event_date', longest) }}
+    -- the lookbacks of the orders paid from the partition to the longest window after it
+    where {{ in_partition('event_date', longest, longest) }}
+),
+
+lists as (
+    select
+        orders.order_serial,
+        {{ sorted_list_of('touches.touch_element') }} as touch_elements
+    from orders
+    inner join touches
+        on
+            orders.person_id = touches.person_id
+            and orders.paid_at >= touches.event_at
+            and touches.event_at >= orders.paid_at - interval {{ longest }} day
+    group by orders.order_serial
 ),
 
 final as (
@@ -30,14 +48,9 @@ final as (
         orders.order_id,
         orders.paid_at,
         orders.paid_date,
-        {{ sorted_list_of('touches.touch_element') }} as touch_elements
-    from orders
-    inner join touches
-        on
-            orders.person_id = touches.person_id
-            and orders.paid_at >= touches.event_at
-            and touches.event_at >= orders.paid_at - interval {{ longest }} day
-    group by all
+        lists.touch_elements
+    from lists
+    inner join orders on lists.order_serial = orders.order_serial
 )
 
 select * from final

@@ -5,7 +5,7 @@
 -- credit models need is read off it here, once.
 with order_touches as (
     select * from {{ ref('int_attribution__order_touches') }}
-    where {{ in_partition('paid_date') }}
+    where {{ in_attributed_paid_dates('paid_date') }}
 ),
 
 windows as (

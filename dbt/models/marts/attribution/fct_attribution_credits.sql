@@ -1,9 +1,10 @@
-{#- publish_by_day: a partitioned run rewrites exactly its window's days, so the publication copies only those. -#}
+{#- publish_by_day: a partitioned run rewrites its window's days and the longest lookback after
+    them (in_attributed_paid_dates), so the publication copies only those. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy=by_key_strategy(),
     unique_key='paid_date',
-    meta={'publish_by_day': 'paid_date'}
+    meta={'publish_by_day': 'paid_date', 'publish_days_after': longest_attribution_window()}
 ) }}
 {%- set windows = var('attribution_detail_windows', [var('attribution_default_window')]) %}
 {%- set path_elements = list_from('order_touches.touch_elements', 'paths.first_position') %}
@@ -12,20 +13,21 @@
 -- other windows are aggregated in mart_attribution_daily). Orders with no touch in the window
 -- (or no identified buyer, like Douyin-shop orders) get one direct_or_organic row with credit
 -- 1. Each model's credits sum to exactly 1 per order and window. Incremental by paid_date:
--- credits do not depend on refunds, so a partitioned run rebuilds only its own days.
+-- credits do not depend on refunds, so a partitioned run rebuilds only its own days and the
+-- orders paid within the longest lookback after them (their paths reach back into the window).
 with paths as (
     select * from {{ ref('int_attribution__path_credits') }}
-    where window_days in ({{ windows | join(', ') }}) and {{ in_partition('paid_date') }}
+    where window_days in ({{ windows | join(', ') }}) and {{ in_attributed_paid_dates('paid_date') }}
 ),
 
 order_touches as (
     select * from {{ ref('int_attribution__order_touches') }}
-    where {{ in_partition('paid_date') }}
+    where {{ in_attributed_paid_dates('paid_date') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where is_paid and {{ in_partition('paid_date') }}
+    where is_paid and {{ in_attributed_paid_dates('paid_date') }}
 ),
 
 cells as (
