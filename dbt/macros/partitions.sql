@@ -10,10 +10,10 @@
     `lookahead_days` forward (none: every later date); `true` when the whole history is built. -#}
 {% macro in_partition(column, lookback_days=0, lookahead_days=0) -%}
     {%- if is_partitioned_run() -%}
-        {{ column }} >= cast('{{ var("partition_start") }}' as date) - {{ lookback_days }}
+        ({{ column }} >= cast('{{ var("partition_start") }}' as date) - {{ lookback_days }}
         {%- if lookahead_days is not none %}
             and {{ column }} <= cast('{{ var("partition_end") }}' as date) + {{ lookahead_days }}
-        {%- endif %}
+        {%- endif %})
     {%- else -%}
         true
     {%- endif -%}
