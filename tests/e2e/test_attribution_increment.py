@@ -1,11 +1,13 @@
-"""A nightly (partitioned) attribution run recomputes only the new days and the days of orders
-refunded in them, and then agrees with a full build of everything.
+"""A nightly (partitioned) attribution run recomputes only the new days, the days of orders
+refunded in them and the orders whose lookback reaches them, and then agrees with a full build.
 
-The sample arrives in two deliveries: first without the last day's data-bank file and without
-one refund that finished on the day before; then the rest. A partitioned `dbt build` over those
-two days must give the rule-based models exactly what the full build of the complete sample
-(the `built` fixture) gives, and leave the data-driven credits of untouched days as the first
-build made them (a nightly run applies the stored fit; only full builds refit)."""
+The sample arrives in three deliveries: first without the last day's data-bank file, without
+one refund that finished on the day before and with a 10-20 data-bank export that lacks its
+impressions; then the last day and the refund (the night's run, partition 11-03..11-04); then
+the corrected 10-20 export (the run a sensor asks for, partition 10-20 alone). After both runs
+the rule-based models must equal the full build of the complete sample (the `built` fixture);
+the night must leave the data-driven credits of untouched days as the first build made them (a
+nightly run applies the stored fit; only full builds refit)."""
 
 import os
 import shutil
@@ -73,6 +75,13 @@ DAILY = (
 
 
 WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
+CORRECTED_DAY = "2026-10-20"
+CORRECTED_TOUCHES = "databank/touchpoints/touchpoints_20261020.csv"
+IMPRESSION = "曝光"
+
+
+def partition_vars(start: str, end: str) -> str:
+    return f"{{partition_start: '{start}', partition_end: '{end}'}}"
 
 
 def quoted(models):
@@ -93,6 +102,11 @@ def increment(tmp_path_factory):
     assert len(kept) == full_refunds.count(b"\r\n"), "exactly one refund held back"
     refund_file.write_bytes(b"\r\n".join(kept))
     os.utime(refund_file, (1_700_000_000, 1_700_000_000))
+    corrected = landing / CORRECTED_TOUCHES
+    complete = corrected.read_bytes()
+    lines = complete.decode("utf-8").splitlines(keepends=True)
+    corrected.write_text("".join(line for line in lines if f",{IMPRESSION}," not in line), encoding="utf-8")
+    os.utime(corrected, (1_700_000_000, 1_700_000_000))
 
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = isolate(home / "home", landing, monkeypatch)
@@ -111,19 +125,28 @@ def increment(tmp_path_factory):
         refund_file.write_bytes(full_refunds)
         os.utime(refund_file, (1_800_000_000, 1_800_000_000))
         Loader(settings, log=lambda _: None).load_all()
-        vars_yaml = "{" + ", ".join(f"{k}: '{v}'" for k, v in PARTITION.items()) + "}"
-        dbt_build(settings, home / "target", "--vars", vars_yaml)
-        yield settings, first
+        dbt_build(settings, home / "target", "--vars", partition_vars(*PARTITION.values()))
+        night = {
+            "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
+            "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
+            "rule_credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in RULE_MODELS))),
+        }
+        # The third: the corrected 10-20 export, and the run of that day alone.
+        corrected.write_bytes(complete)
+        os.utime(corrected, (1_900_000_000, 1_900_000_000))
+        Loader(settings, log=lambda _: None).load_all()
+        dbt_build(settings, home / "target", "--vars", partition_vars(CORRECTED_DAY, CORRECTED_DAY))
+        yield settings, first, night
 
 
-def test_a_nightly_run_keeps_the_stored_data_driven_fit(increment):
-    settings, first = increment
+def test_partitioned_runs_keep_the_stored_data_driven_fit(increment):
+    settings, first, _ = increment
     assert snapshot(settings, WEIGHTS) == first["weights"]
 
 
 def test_rule_based_models_agree_with_a_full_build(built, increment):
     con, _ = built
-    settings, _ = increment
+    settings, _, _ = increment
     columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
     reference = set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
     assert snapshot(settings, CREDITS.format(columns=columns)) == reference
@@ -131,9 +154,9 @@ def test_rule_based_models_agree_with_a_full_build(built, increment):
     assert snapshot(settings, DAILY.format(models=quoted(RULE_MODELS))) == reference_daily
 
 
-def test_only_the_partition_and_the_refunded_orders_days_were_recomputed(built, increment):
+def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, increment):
     con, _ = built
-    settings, first = increment
+    _, first, now = increment
     refunded_day, refund = con.execute(
         "select paid_date, refund_amount from fct_orders where order_id = ?", [LATE_REFUND_ORDER]
     ).fetchone()
@@ -148,10 +171,6 @@ def test_only_the_partition_and_the_refunded_orders_days_were_recomputed(built, 
         ).fetchall()
     }
     assert refunded_day in affected and len(affected) > 2
-    now = {
-        "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
-        "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
-    }
     # Credits do not depend on money: only the partition's orders were credited anew, with the
     # stored fit, so every older order keeps its data-driven credits, refunded or not.
     partition_days = {r[3] for r in now["credits"] if r[3].isoformat() in PARTITION.values()}
@@ -170,50 +189,13 @@ def test_only_the_partition_and_the_refunded_orders_days_were_recomputed(built, 
     assert linear_revenue(first["daily"]) - linear_revenue(now["daily"]) == refund, "the late refund reached its day"
 
 
-CORRECTED_DAY = "2026-10-20"
-CORRECTED_TOUCHES = "databank/touchpoints/touchpoints_20261020.csv"
-IMPRESSION = "曝光"
-
-
-@pytest.fixture(scope="module")
-def corrected_day(tmp_path_factory):
-    """A full build whose 10-20 data-bank export lacked its impressions, then the corrected
-    export and the run the sensor asks for: partition 10-20 alone, with every later day built."""
-    home = tmp_path_factory.mktemp("corrected-day")
-    landing = home / "landing"
-    landing.mkdir()
-    copy_sample(landing)
-    exported = landing / CORRECTED_TOUCHES
-    complete = exported.read_bytes()
-    lines = complete.decode("utf-8").splitlines(keepends=True)
-    exported.write_text("".join(line for line in lines if f",{IMPRESSION}," not in line), encoding="utf-8")
-    os.utime(exported, (1_700_000_000, 1_700_000_000))
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = isolate(home / "home", landing, monkeypatch)
-        con = connect(settings)
-        Loader(settings, log=lambda _: None).load_all(con)
-        load_channel_truth(con, landing)
-        con.close()
-        dbt_build(settings, home / "target")
-        columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
-        first = snapshot(settings, CREDITS.format(columns=columns))
-        exported.write_bytes(complete)
-        os.utime(exported, (1_800_000_000, 1_800_000_000))
-        Loader(settings, log=lambda _: None).load_all()
-        day = f"'{CORRECTED_DAY}'"
-        dbt_build(settings, home / "target", "--vars", f"{{partition_start: {day}, partition_end: {day}}}")
-        yield settings, first
-
-
-def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it(built, corrected_day):
+def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it(built, increment):
     con, _ = built
-    settings, first = corrected_day
+    settings, _, night = increment
     columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
     now = snapshot(settings, CREDITS.format(columns=columns))
     # The impressions of 10-20 changed the paths of orders paid on later days, not only that day's.
-    later_days = {r[3] for r in now ^ first if r[3].isoformat() > CORRECTED_DAY}
+    later_days = {r[3] for r in now ^ night["rule_credits"] if r[3].isoformat() > CORRECTED_DAY}
     assert later_days, "the correction must reach orders paid after the corrected day"
     assert max(later_days).isoformat() <= "2026-11-19"  # 30 days, the longest window
     assert now == set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
-    daily = DAILY.format(models=quoted(RULE_MODELS))
-    assert snapshot(settings, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())
