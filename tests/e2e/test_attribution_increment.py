@@ -75,6 +75,13 @@ DAILY = (
 
 
 WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
+
+
+def credits_of(models) -> str:
+    """The per-touch credits of `models` (CREDITS with their credit columns)."""
+    return CREDITS.format(columns=", ".join(f"{m}_credit" for m in models))
+
+
 CORRECTED_DAY = "2026-10-20"
 CORRECTED_TOUCHES = "databank/touchpoints/touchpoints_20261020.csv"
 IMPRESSION = "曝光"
@@ -116,7 +123,7 @@ def increment(tmp_path_factory):
         con.close()
         dbt_build(settings, home / "target")
         first = {
-            "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
+            "credits": snapshot(settings, credits_of(DATA_DRIVEN)),
             "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
             "weights": snapshot(settings, WEIGHTS),
         }
@@ -127,9 +134,9 @@ def increment(tmp_path_factory):
         Loader(settings, log=lambda _: None).load_all()
         dbt_build(settings, home / "target", "--vars", partition_vars(*PARTITION.values()))
         night = {
-            "credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in DATA_DRIVEN))),
+            "credits": snapshot(settings, credits_of(DATA_DRIVEN)),
             "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
-            "rule_credits": snapshot(settings, CREDITS.format(columns=", ".join(f"{m}_credit" for m in RULE_MODELS))),
+            "rule_credits": snapshot(settings, credits_of(RULE_MODELS)),
         }
         # The third: the corrected 10-20 export, and the run of that day alone.
         corrected.write_bytes(complete)
@@ -147,9 +154,8 @@ def test_partitioned_runs_keep_the_stored_data_driven_fit(increment):
 def test_rule_based_models_agree_with_a_full_build(built, increment):
     con, _ = built
     settings, _, _ = increment
-    columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
-    reference = set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
-    assert snapshot(settings, CREDITS.format(columns=columns)) == reference
+    reference = set(con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall())
+    assert snapshot(settings, credits_of(RULE_MODELS)) == reference
     reference_daily = set(con.execute(DAILY.format(models=quoted(RULE_MODELS)).replace("marts.", "")).fetchall())
     assert snapshot(settings, DAILY.format(models=quoted(RULE_MODELS))) == reference_daily
 
@@ -192,10 +198,9 @@ def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, 
 def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it(built, increment):
     con, _ = built
     settings, _, night = increment
-    columns = ", ".join(f"{m}_credit" for m in RULE_MODELS)
-    now = snapshot(settings, CREDITS.format(columns=columns))
+    now = snapshot(settings, credits_of(RULE_MODELS))
     # The impressions of 10-20 changed the paths of orders paid on later days, not only that day's.
     later_days = {r[3] for r in now ^ night["rule_credits"] if r[3].isoformat() > CORRECTED_DAY}
     assert later_days, "the correction must reach orders paid after the corrected day"
     assert max(later_days).isoformat() <= "2026-11-19"  # 30 days, the longest window
-    assert now == set(con.execute(CREDITS.format(columns=columns).replace("marts.", "")).fetchall())
+    assert now == set(con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall())

@@ -1,5 +1,5 @@
 {{ config(materialized='table') }}
-{%- set states = [('A', 'aware'), ('I', 'interest'), ('P', 'purchase'), ('L', 'loyal')] %}
+{%- set states = ['aware', 'interest', 'purchase', 'loyal'] %}
 -- Every day a consumer's AIPL state changed, per scope (brand-wide 'all' or a category): the
 -- state at the end of the previous day, the state at the end of that day and the channel of
 -- the event that moved them. Same-day jumps collapse (exposed and engaged on one day: none → I).
@@ -12,9 +12,9 @@ with entries as (
 -- Each state entered, with the highest state reached before that day (from_rank) and by the
 -- end of it (to_rank): A = 1, I = 2, P = 3, L = 4, none = 0.
 entered as (
-    {%- for state, prefix in states %}
+    {%- for prefix in states %}
         {%- set reached_before, reached_by_end = [], [] %}
-        {%- for _, other in states %}
+        {%- for other in states %}
             {%- do reached_before.append('case when ' ~ other ~ '_date < ' ~ prefix ~ '_date then ' ~ loop.index ~ ' else 0 end') %}
             {%- do reached_by_end.append('case when ' ~ other ~ '_date <= ' ~ prefix ~ '_date then ' ~ loop.index ~ ' else 0 end') %}
         {%- endfor %}
