@@ -77,6 +77,7 @@ INTERMEDIATE = [
     "int_marketing__daily_spend",
     "int_marketing__monthly_spend",
     "int_payments__bills_by_order",
+    "int_sales__changed_orders",
     "int_sales__first_clicks",
     "int_sales__order_lines",
     "int_sales__orders",

@@ -4,7 +4,10 @@
 import codecs
 import csv
 import io
+import os
 import shutil
+import subprocess
+import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,6 +20,7 @@ from python_calamine import CalamineWorkbook
 
 from tests.conftest import copy_sample, isolate
 from zhongcao.cli import run_main_job
+from zhongcao.config import REPO_ROOT
 
 STAGES = {"曝光": "impression", "互动": "engagement", "点击": "click", "搜索": "search", "进店": "store_visit"}
 STAGES["加购"] = "add_to_cart"
@@ -211,3 +215,30 @@ def built_workspace(built_settings, tmp_path, monkeypatch):
     shutil.copytree(built_settings.home, home)
     shutil.copytree(built_settings.landing, landing)  # copy2 keeps the files' modification times
     return isolate(home, landing, monkeypatch)
+
+
+def dbt_build(settings, target: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """`dbt build` of the models (no tests) on the settings' warehouse; `check`: it must succeed."""
+    run = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "dbt"),
+            "build",
+            "--exclude",
+            "resource_type:test",
+            "--project-dir",
+            str(REPO_ROOT / "dbt"),
+            "--profiles-dir",
+            str(REPO_ROOT / "dbt"),
+            "--target-path",
+            str(target),
+            "--log-path",
+            str(target),
+            *args,
+        ],
+        env={**os.environ, "ZHONGCAO_WAREHOUSE": str(settings.warehouse)},
+        capture_output=True,
+        text=True,
+    )
+    if check:
+        assert run.returncode == 0, run.stdout[-3000:]
+    return run

@@ -11,15 +11,12 @@ nightly run applies the stored fit; only full builds refit)."""
 
 import os
 import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from tests.conftest import copy_sample, isolate
-from zhongcao.config import REPO_ROOT
+from tests.e2e.conftest import dbt_build
 from zhongcao.ingest.loader import Loader, connect
 from zhongcao.ingest.truth import load_channel_truth
 
@@ -31,31 +28,6 @@ LATE_REFUND_ORDER = "4100007000004410883"
 PARTITION = {"partition_start": "2026-11-03", "partition_end": "2026-11-04"}
 RULE_MODELS = ["first_touch", "last_touch", "linear", "time_decay", "position_based"]
 DATA_DRIVEN = ["markov", "shapley"]
-
-
-def dbt_build(settings, target: Path, *args: str) -> None:
-    dbt = Path(sys.executable).parent / "dbt"
-    run = subprocess.run(
-        [
-            str(dbt),
-            "build",
-            "--exclude",
-            "resource_type:test",
-            "--project-dir",
-            str(REPO_ROOT / "dbt"),
-            "--profiles-dir",
-            str(REPO_ROOT / "dbt"),
-            "--target-path",
-            str(target),
-            "--log-path",
-            str(target),
-            *args,
-        ],
-        env={**os.environ, "ZHONGCAO_WAREHOUSE": str(settings.warehouse)},
-        capture_output=True,
-        text=True,
-    )
-    assert run.returncode == 0, run.stdout[-3000:]
 
 
 def snapshot(settings, sql: str) -> set:
@@ -75,6 +47,8 @@ DAILY = (
 
 
 WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
+CHANGED_ORDERS = "select store, order_id, reason from intermediate.int_sales__changed_orders"
+ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks"]
 
 
 def credits_of(models) -> str:
@@ -137,6 +111,7 @@ def increment(tmp_path_factory):
             "credits": snapshot(settings, credits_of(DATA_DRIVEN)),
             "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
             "rule_credits": snapshot(settings, credits_of(RULE_MODELS)),
+            "changed_orders": snapshot(settings, CHANGED_ORDERS),
         }
         # The third: the corrected 10-20 export, and the run of that day alone.
         corrected.write_bytes(complete)
@@ -204,3 +179,23 @@ def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it
     assert later_days, "the correction must reach orders paid after the corrected day"
     assert max(later_days).isoformat() <= "2026-11-19"  # 30 days, the longest window
     assert now == set(con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall())
+
+
+def test_the_order_marts_rebuilt_changed_orders_only_and_agree_with_a_full_build(built, increment):
+    con, _ = built
+    settings, _, night = increment
+    for mart in ORDER_MARTS:
+        assert snapshot(settings, f"select * from marts.{mart}") == set(con.execute(f"select * from {mart}").fetchall())
+    # The night listed the late refund's order (its refund export is of the partition's days)
+    # and the partition's new orders, not the history.
+    listed = night["changed_orders"]
+    created = {
+        order_id
+        for (order_id,) in con.execute(
+            "select order_id from fct_orders where order_date between ? and ?", list(PARTITION.values())
+        ).fetchall()
+    }
+    exported = {order_id for _, order_id, reason in listed if reason == "exported"}
+    assert LATE_REFUND_ORDER in exported and created <= exported
+    (orders,) = con.execute("select count(*) from fct_orders").fetchone()
+    assert len(listed) < orders / 3

@@ -1,6 +1,10 @@
-{{ config(materialized='table') }}
--- A table, not a view: its one consumer and its tests would each recompute it (a large full
--- build spent more time testing the view than building the mart on top of it).
+{{ config(
+    materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='month_start', on_schema_change='fail'
+) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
+-- Stored, not a view: its one consumer and its tests would each recompute it. Incremental by
+-- month: a month's spend is shared among all its orders, so a partitioned run redoes whole
+-- months, those marketing_months_rebuilt lists.
 -- Marketing spend allocated to orders through attribution (dbt vars attribution_default_model,
 -- default window): each channel's spend in a month goes to the orders credited to that channel
 -- in that month, in proportion to their attributed net revenue, to the cent (largest
@@ -20,6 +24,7 @@ credits as (
         credits.{{ var("attribution_default_model") }}_credit * orders.net_revenue as attributed_net_revenue
     from {{ ref('int_attribution__order_channel_credits') }} as credits
     inner join orders on credits.store = orders.store and credits.order_id = orders.order_id
+    where {{ in_marketing_months_rebuilt("cast(date_trunc('month', credits.paid_date) as date)") }}
 ),
 
 spend as (
@@ -42,6 +47,7 @@ allocated as (
     select
         store,
         order_id,
+        month_start,
         {{ allocate('spend', 'spend_share', 'month_start, channel', 'store, order_id') }} as marketing_cost
     from weighted
     where spend_share is not null
@@ -50,6 +56,7 @@ allocated as (
 select
     store,
     order_id,
+    month_start,
     cast(sum(marketing_cost) as decimal(18, 2)) as marketing_cost
 from allocated
 group by all

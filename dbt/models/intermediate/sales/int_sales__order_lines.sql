@@ -2,6 +2,10 @@
 -- sub-orders, with the SKU, its category and the line's GMV (list price × quantity for the
 -- Douyin shop, whose export has no unit price). The Douyin shop also states each line's paid
 -- amount and discounts; Tmall only has them per order.
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key=['store', 'order_id']) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
+-- Stored, not a view: two models read it, and numbering lines is a sort of every line.
+-- Incremental by order: a partitioned run rebuilds the orders int_sales__changed_orders lists as exported.
 with products as (
     select * from {{ ref('stg_merchant__products') }}
 ),
@@ -20,6 +24,7 @@ tmall_lines as (
         null as line_merchant_discount
     from {{ ref('stg_tmall__order_items') }} as items
     left join products on items.sku_id = products.sku_id
+    where {{ in_changed_orders('items.order_id', store='tmall', reasons=['exported']) }}
 ),
 
 douyin_lines as (
@@ -36,6 +41,7 @@ douyin_lines as (
         shop_lines.merchant_discount as line_merchant_discount
     from {{ ref('stg_douyin__shop_orders') }} as shop_lines
     left join products on shop_lines.product_id = products.product_id
+    where {{ in_changed_orders('shop_lines.order_id', store='douyin_shop', reasons=['exported']) }}
 )
 
 select * from tmall_lines

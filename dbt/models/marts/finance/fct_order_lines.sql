@@ -2,16 +2,30 @@
 -- → platform fees, payment fees, logistics, COGS → CM1, CM2, and CM3 after the marketing spend
 -- allocated through attribution. Order-level amounts are spread
 -- over the lines by their GMV share, to the cent (lines add up to the order exactly).
-with orders as (
+-- Incremental by order: a partitioned run rebuilds the orders int_sales__changed_orders lists as
+-- exported or drifted (a line holds no repurchase numbers) and every paid order of the months
+-- whose marketing allocation it redid.
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key=['store', 'order_id']) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
+{%- set rebuilt = '(store, order_id) in (select rebuilt.store, rebuilt.order_id from rebuilt)'
+    if is_partitioned_run() else 'true' %}
+with rebuilt as (
+    {{ order_lines_rebuilt() }}
+),
+
+orders as (
     select * from {{ ref('fct_orders') }}
+    where {{ rebuilt }}
 ),
 
 costs as (
     select * from {{ ref('int_finance__order_costs') }}
+    where {{ rebuilt }}
 ),
 
 marketing as (
     select * from {{ ref('int_finance__order_marketing') }}
+    where {{ rebuilt }}
 ),
 
 products as (
@@ -24,6 +38,7 @@ rates as (
 
 order_lines as (
     select * from {{ ref('int_sales__order_lines') }}
+    where {{ rebuilt }}
 ),
 
 -- An order the item report (宝贝报表) does not cover still carries its money: one line for the

@@ -2,9 +2,14 @@
 -- line (Alipay 交易收款 or WeChat Pay SUCCESS), its refunds, its payment fee against the
 -- contract rate, and for shipped orders its waybill in the JD Logistics / Cainiao bills. Bill
 -- lines and waybills of unknown orders are checks of their own. One row per check; status
--- `matched` or the kind of discrepancy, with the amounts and a reason.
+-- `matched` or the kind of discrepancy, with the amounts and a reason. Incremental by order id:
+-- a partitioned run redoes the checks of the orders int_sales__changed_orders lists as exported
+-- (a bill or waybill of the partition's days makes its order id listed, known or not).
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='order_id') }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
 with orders as (
     select * from {{ ref('stg_tmall__orders') }}
+    where {{ in_changed_orders('order_id', store='tmall', reasons=['exported']) }}
 ),
 
 refunds as (
@@ -12,12 +17,13 @@ refunds as (
         order_id,
         sum(refund_amount) as refunded
     from {{ ref('stg_tmall__refunds') }}
-    where refund_status = '退款成功'
+    where refund_status = '退款成功' and {{ in_changed_orders('order_id', store='tmall', reasons=['exported']) }}
     group by order_id
 ),
 
 bills as (
     select * from {{ ref('int_payments__bills_by_order') }}
+    where {{ in_changed_orders('order_id', store='tmall', reasons=['exported']) }}
 ),
 
 waybills as (
@@ -26,6 +32,7 @@ waybills as (
         carrier_bill as bill_source,
         freight
     from {{ ref('int_logistics__waybills') }}
+    where {{ in_changed_orders('order_id', store='tmall', reasons=['exported']) }}
 ),
 
 rates as (

@@ -1,5 +1,10 @@
+{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key=['store', 'order_id']) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
+-- Incremental by order: a partitioned run rebuilds the orders int_sales__changed_orders lists,
+-- which hold every order of each person they touch (conversion numbers count a person's orders).
 with orders as (
     select * from {{ ref('int_sales__orders') }}
+    where {{ in_changed_orders('order_id', store_column='store') }}
 ),
 
 buyers as (

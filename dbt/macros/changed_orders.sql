@@ -1,0 +1,109 @@
+{#- The order-side models (int_sales__orders, fct_orders, int_finance__order_costs,
+    int_finance__order_marketing, fct_order_lines) are incremental by order: a partitioned run
+    rebuilds only the orders int_sales__changed_orders lists (and, for the marketing allocation,
+    the months whose spend or credits changed), so a night's cost follows the day's orders, not
+    the history. -#}
+
+{#- A filter keeping the rows of changed orders: `order_id` is the order id column, and the store
+    is either a literal (`store='tmall'`) or a column (`store_column='store'`); `reasons` limits
+    the list to orders changed for those reasons (int_sales__changed_orders.reason). `true` when
+    the model builds every order. -#}
+{% macro in_changed_orders(order_id, store=none, store_column=none, reasons=none) -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_changed_orders() -%}
+        {%- set only = " and reason in ('" ~ reasons | join("', '") ~ "')" if reasons else '' -%}
+        {%- if store is not none -%}
+            {{ order_id }} in (
+                select order_id from {{ ref('int_sales__changed_orders') }} where store = '{{ store }}'{{ only }}
+            )
+        {%- else -%}
+            ({{ store_column }}, {{ order_id }}) in (
+                select store, order_id from {{ ref('int_sales__changed_orders') }} where true{{ only }}
+            )
+        {%- endif -%}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- int_sales__changed_orders describes the run it was built in: a partitioned run that selects an
+    order-side model without it would read another run's list and silently skip orders. -#}
+{% macro require_changed_orders() -%}
+    {%- if execute and selected_resources -%}
+        {%- set list_model = 'model.zhongcao.int_sales__changed_orders' -%}
+        {%- if list_model not in selected_resources -%}
+            {{- exceptions.raise_compiler_error(
+                this.identifier ~ " rebuilds the orders int_sales__changed_orders lists for this run's "
+                ~ "partition, but the run does not build that list: select it too "
+                ~ "(e.g. dbt build --select +" ~ this.identifier ~ "), or build without partition vars."
+            ) -}}
+        {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The months whose marketing allocation a partitioned run redoes (a subquery of month starts):
+    the months of the partition's days and of the longest attribution window after them (their
+    spend and their credits changed), and the payment months, before and after, of the orders
+    whose payment day or net revenue the run changed (a refund moves its month's shares). A
+    bill or a waybill changes neither. -#}
+{% macro marketing_months_rebuilt() -%}
+    (
+        select cast(date_trunc('month', day) as date) as month_start
+        from range(
+            cast('{{ var("partition_start") }}' as timestamp),
+            cast('{{ var("partition_end") }}' as timestamp) + interval {{ longest_attribution_window() | int + 1 }} day,
+            interval 1 day
+        ) as days (day)
+        union
+        select unnest([
+            cast(date_trunc('month', changed.previous_paid_date) as date),
+            cast(date_trunc('month', settled.paid_date) as date)
+        ])
+        from {{ ref('int_sales__changed_orders') }} as changed
+        inner join {{ ref('fct_orders') }} as settled
+            on changed.store = settled.store and changed.order_id = settled.order_id
+        where
+            changed.reason = 'exported'
+            and (
+                changed.previous_paid_date is distinct from settled.paid_date
+                or changed.previous_net_revenue is distinct from settled.net_revenue
+            )
+    )
+{%- endmacro %}
+
+{#- A filter keeping `month_column` (a month start) inside marketing_months_rebuilt; `true` when
+    the model builds every month. -#}
+{% macro in_marketing_months_rebuilt(month_column) -%}
+    {%- if is_partitioned_run() -%}
+        {{ month_column }} in {{ marketing_months_rebuilt() }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The orders whose lines fct_order_lines rebuilds on a partitioned run (a query of store,
+    order_id): those int_sales__changed_orders lists as exported or drifted (a line holds no
+    repurchase numbers), and every paid order of the months whose marketing allocation the run
+    redoes. None when the model builds every order. -#}
+{% macro order_lines_rebuilt() -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_changed_orders() -%}
+        select
+            store,
+            order_id
+        from {{ ref('int_sales__changed_orders') }}
+        where reason in ('exported', 'drifted')
+        union
+        select
+            store,
+            order_id
+        from {{ ref('fct_orders') }}
+        where is_paid and cast(date_trunc('month', paid_date) as date) in {{ marketing_months_rebuilt() }}
+    {%- else -%}
+        select
+            store,
+            order_id
+        from {{ ref('fct_orders') }}
+        where false
+    {%- endif -%}
+{%- endmacro %}

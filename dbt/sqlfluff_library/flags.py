@@ -1,0 +1,4 @@
+"""dbt's `flags` as sqlfluff sees it: a plain `dbt build`."""
+
+FULL_REFRESH = False
+WHICH = "build"

@@ -1,0 +1,64 @@
+"""A nightly run rebuilds the orders int_sales__changed_orders lists. Orders the night's exports
+list are covered by test_attribution_increment.py and test_nightly.py (both end equal to a full
+build); here, stored orders that no export of the night mentions but whose buyer now belongs to
+another person, or whose click id to another click, must be found and rebuilt too."""
+
+import duckdb
+import pytest
+
+from tests.e2e.conftest import dbt_build
+
+pytestmark = pytest.mark.e2e
+
+NIGHT = "{partition_start: '2026-11-04', partition_end: '2026-11-04'}"
+# Created weeks before the night, never refunded: nothing the night's exports hold names them.
+QUIET_ORDERS = (
+    "select order_id from fct_orders where store = 'tmall' and order_date < '2026-10-15' "
+    "and refund_amount = 0 and person_key is not null and click_id is not null and order_channel <> 'tmall' "
+    "order by order_id limit 2"
+)
+
+
+def rows(con, table: str, order_ids: list[str]) -> set:
+    return set(con.execute(f"select * from {table} where order_id in (select unnest(?))", [order_ids]).fetchall())
+
+
+def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, built_workspace, tmp_path):
+    published, _ = built
+    settings = built_workspace
+    re_keyed, re_clicked = (order_id for (order_id,) in published.execute(QUIET_ORDERS).fetchall())
+    con = duckdb.connect(str(settings.warehouse))
+    (person,) = con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone()
+    # What the warehouse would hold had an identity link or a first click changed since.
+    con.execute("update marts.fct_orders set person_key = 'oneid:someone else' where order_id = ?", [re_keyed])
+    for table in ("fct_orders", "fct_order_lines"):
+        con.execute(f"update marts.{table} set order_channel = 'weibo' where order_id = ?", [re_clicked])
+    con.close()
+
+    dbt_build(settings, tmp_path / "night", "--vars", NIGHT)
+
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        reasons = dict(con.execute("select order_id, reason from intermediate.int_sales__changed_orders").fetchall())
+        same_person = {
+            order_id
+            for (order_id,) in con.execute(
+                "select order_id from marts.fct_orders where person_key = ? and order_id <> ?", [person, re_keyed]
+            ).fetchall()
+        }
+        assert reasons[re_keyed] == reasons[re_clicked] == "drifted"
+        # The re-keyed order's person's other orders are renumbered with it.
+        assert all(reasons.get(order_id) in ("same_person", "exported", "drifted") for order_id in same_person)
+        for table in ("fct_orders", "fct_order_lines"):
+            assert rows(con, f"marts.{table}", [re_keyed, re_clicked]) == rows(
+                published, table, [re_keyed, re_clicked]
+            ), table
+    finally:
+        con.close()
+
+
+def test_a_partitioned_run_without_the_changed_orders_list_is_refused(built_workspace, tmp_path):
+    run = dbt_build(built_workspace, tmp_path / "alone", "--select", "fct_orders", "--vars", NIGHT, check=False)
+    assert run.returncode != 0
+    assert "fct_orders rebuilds the orders int_sales__changed_orders lists" in run.stdout
+    assert "dbt build --select +fct_orders" in run.stdout
