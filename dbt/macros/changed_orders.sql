@@ -1,8 +1,8 @@
-{#- The order-side models (int_sales__orders, fct_orders, int_finance__order_costs,
-    int_finance__order_marketing, fct_order_lines) are incremental by order: a partitioned run
-    rebuilds only the orders int_sales__changed_orders lists (and, for the marketing allocation,
-    the months whose spend or credits changed), so a night's cost follows the day's orders, not
-    the history. -#}
+{#- The order-side models (int_sales__order_lines, int_sales__orders, fct_orders,
+    int_finance__order_costs, fct_settlement_checks, int_finance__order_marketing,
+    fct_order_lines) are incremental by order: a partitioned run rebuilds only the orders
+    int_sales__changed_orders lists (and, for the marketing allocation, the months whose spend,
+    credits or net revenue changed), so a night's cost follows the day's orders, not the history. -#}
 
 {#- A filter keeping the rows of changed orders: `order_id` is the order id column, and the store
     is either a literal (`store='tmall'`) or a column (`store_column='store'`); `reasons` limits
