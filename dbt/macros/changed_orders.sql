@@ -107,3 +107,58 @@
         where false
     {%- endif -%}
 {%- endmacro %}
+
+{#- The people whose AIPL states a partitioned run rebuilds (a subquery of person keys): those
+    whose first touch or first interest now falls in the run's days (int_funnel__person_first_touches
+    folds the run's touches in: only a first in those days can have changed) and the people of
+    the changed orders, now and before the run (an order re-keyed to another person leaves the
+    first). -#}
+{% macro aipl_people_rebuilt() -%}
+    (
+        select person_key from {{ ref('int_funnel__person_first_touches') }}
+        where {{ in_partition('first_touch_date') }} or {{ in_partition('first_interest_date') }}
+        union
+        select orders.person_key
+        from {{ ref('fct_orders') }} as orders
+        inner join {{ ref('int_sales__changed_orders') }} as changed
+            on orders.store = changed.store and orders.order_id = changed.order_id
+        where orders.person_key is not null
+        union
+        select changed.previous_person_key
+        from {{ ref('int_sales__changed_orders') }} as changed
+        where changed.previous_person_key is not null
+    )
+{%- endmacro %}
+
+{#- True when fct_orders has a category the model being built (`this`) has no row of: everyone
+    then gains a row of that scope, so everyone is rebuilt. Both by-person AIPL models have a
+    row in every category bought (its buyer's purchase). The select runs after the pre-hook's
+    delete; if that delete took a category's last rows, the select rebuilds everyone, which
+    delete+insert makes a full rebuild: slower, never wrong. -#}
+{% macro aipl_category_added() -%}
+    exists (
+        select category from {{ ref('fct_orders') }}
+        where person_key is not null and is_conversion
+        except
+        select category from {{ this }}
+    )
+{%- endmacro %}
+
+{#- A filter keeping `person_key` inside aipl_people_rebuilt; `true` when the model builds
+    everyone. -#}
+{% macro in_aipl_people_rebuilt(person_key) -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_changed_orders() -%}
+        ({{ person_key }} in {{ aipl_people_rebuilt() }} or {{ aipl_category_added() }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A pre-hook for the by-person AIPL models: a person rebuilt may no longer have any row (their
+    only order now belongs to someone else), and delete+insert only deletes the keys it inserts. -#}
+{% macro delete_aipl_people_rebuilt() -%}
+    {%- if is_partitioned_run() -%}
+        delete from {{ this }} where {{ in_aipl_people_rebuilt('person_key') }}
+    {%- endif -%}
+{%- endmacro %}

@@ -207,14 +207,18 @@ def built(built_settings):
     con.close()
 
 
-@pytest.fixture
-def built_workspace(built_settings, tmp_path, monkeypatch):
+def copy_workspace(built_settings, into: Path, monkeypatch):
     """A private copy of that run's workspace (landing folder, warehouse, published file, Dagster
-    storage), for a test that starts from a successful run without paying for another one."""
-    home, landing = tmp_path / "home", tmp_path / "landing"
+    storage) in `into`, for tests that start from a successful run without paying for another."""
+    home, landing = into / "home", into / "landing"
     shutil.copytree(built_settings.home, home)
     shutil.copytree(built_settings.landing, landing)  # copy2 keeps the files' modification times
     return isolate(home, landing, monkeypatch)
+
+
+@pytest.fixture
+def built_workspace(built_settings, tmp_path, monkeypatch):
+    return copy_workspace(built_settings, tmp_path, monkeypatch)
 
 
 def dbt_build(settings, target: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

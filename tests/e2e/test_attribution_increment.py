@@ -48,7 +48,8 @@ DAILY = (
 
 WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
 CHANGED_ORDERS = "select store, order_id, reason from intermediate.int_sales__changed_orders"
-ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks"]
+# The order marts, and the AIPL marts built from the states of those orders' people.
+ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks", "mart_aipl_daily", "mart_aipl_flows_daily"]
 
 
 def credits_of(models) -> str:

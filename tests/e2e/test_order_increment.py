@@ -1,12 +1,13 @@
 """A nightly run rebuilds the orders int_sales__changed_orders lists. Orders the night's exports
 list are covered by test_attribution_increment.py and test_nightly.py (both end equal to a full
 build); here, stored orders that no export of the night mentions but whose buyer now belongs to
-another person, or whose click id to another click, must be found and rebuilt too."""
+another person, or whose click id to another click, must be found and rebuilt too; and the AIPL
+states of everyone when the night brings a category no one had bought before."""
 
 import duckdb
 import pytest
 
-from tests.e2e.conftest import dbt_build
+from tests.e2e.conftest import copy_workspace, dbt_build
 
 pytestmark = pytest.mark.e2e
 
@@ -23,20 +24,38 @@ def rows(con, table: str, order_ids: list[str]) -> set:
     return set(con.execute(f"select * from {table} where order_id in (select unnest(?))", [order_ids]).fetchall())
 
 
-def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, built_workspace, tmp_path):
+# The category whose AIPL rows the night is made to find missing.
+NEW_CATEGORY = "select min(category) from mart_aipl_daily where category <> 'all'"
+
+
+@pytest.fixture(scope="module")
+def night(built, built_settings, tmp_path_factory):
+    """A copy of the built workspace altered as if an identity link, a first click and the first
+    purchase of a category had changed since its orders were built, and the night's run on it:
+    the settings, the re-keyed and the re-clicked order, the re-keyed order's person and the
+    category."""
     published, _ = built
-    settings = built_workspace
+    tmp = tmp_path_factory.mktemp("order_increment")
     re_keyed, re_clicked = (order_id for (order_id,) in published.execute(QUIET_ORDERS).fetchall())
-    con = duckdb.connect(str(settings.warehouse))
-    (person,) = con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone()
-    # What the warehouse would hold had an identity link or a first click changed since.
-    con.execute("update marts.fct_orders set person_key = 'oneid:someone else' where order_id = ?", [re_keyed])
-    for table in ("fct_orders", "fct_order_lines"):
-        con.execute(f"update marts.{table} set order_channel = 'weibo' where order_id = ?", [re_clicked])
-    con.close()
+    (category,) = published.execute(NEW_CATEGORY).fetchone()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = copy_workspace(built_settings, tmp, monkeypatch)
+        con = duckdb.connect(str(settings.warehouse))
+        (person,) = con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone()
+        con.execute("update marts.fct_orders set person_key = 'oneid:someone else' where order_id = ?", [re_keyed])
+        for table in ("fct_orders", "fct_order_lines"):
+            con.execute(f"update marts.{table} set order_channel = 'weibo' where order_id = ?", [re_clicked])
+        # As if no one had bought the category before the night: no one has AIPL rows of it.
+        for table in ("int_aipl__state_entries", "int_aipl__transitions"):
+            con.execute(f"delete from intermediate.{table} where category = ?", [category])
+        con.close()
+        dbt_build(settings, tmp / "night", "--vars", NIGHT)
+        yield settings, re_keyed, re_clicked, person, category
 
-    dbt_build(settings, tmp_path / "night", "--vars", NIGHT)
 
+def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, night):
+    published, _ = built
+    settings, re_keyed, re_clicked, person, _ = night
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         reasons = dict(con.execute("select order_id, reason from intermediate.int_sales__changed_orders").fetchall())
@@ -53,6 +72,26 @@ def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, bui
             assert rows(con, f"marts.{table}", [re_keyed, re_clicked]) == rows(
                 published, table, [re_keyed, re_clicked]
             ), table
+    finally:
+        con.close()
+
+
+def test_a_night_that_meets_a_new_category_gives_everyone_its_aipl_rows(built, night):
+    published, _ = built
+    settings, *_, category = night
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        for mart in ("mart_aipl_daily", "mart_aipl_flows_daily"):
+            assert set(con.execute(f"select * from marts.{mart}").fetchall()) == set(
+                published.execute(f"select * from {mart}").fetchall()
+            ), mart
+        (people,) = con.execute(
+            "select count(distinct person_key) from intermediate.int_aipl__state_entries where category = ?", [category]
+        ).fetchone()
+        (everyone,) = con.execute(
+            "select count(distinct person_key) from intermediate.int_aipl__state_entries"
+        ).fetchone()
+        assert people == everyone
     finally:
         con.close()
 

@@ -1,20 +1,28 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_key',
+    pre_hook="{{ delete_aipl_people_rebuilt() }}"
+) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_funnel__person_first_touches') }}, {{ ref('fct_orders') }}
+-- Incremental by person: a partitioned run rebuilds the people aipl_people_rebuilt lists.
 -- When each consumer entered each AIPL state, brand-wide ('all') and per product category,
 -- with the channel that moved them. States are cumulative: a consumer stays in the highest
 -- state reached (A aware < I interest < P purchase < L loyal).
 with firsts as (
     select * from {{ ref('int_funnel__person_first_touches') }}
+    where {{ in_aipl_people_rebuilt('person_key') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where person_key is not null and is_conversion
+    where person_key is not null and is_conversion and {{ in_aipl_people_rebuilt('person_key') }}
 ),
 
+-- Every category bought by anyone, so that everyone has a row per scope.
 categories as (
     select 'all' as category
     union
-    select distinct category from orders
+    select distinct category from {{ ref('fct_orders') }}
+    where person_key is not null and is_conversion
 ),
 
 awareness as (

@@ -1,12 +1,18 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_key',
+    pre_hook="{{ delete_aipl_people_rebuilt() }}"
+) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_funnel__person_first_touches') }}, {{ ref('fct_orders') }}
 {%- set states = ['aware', 'interest', 'purchase', 'loyal'] %}
 -- Every day a consumer's AIPL state changed, per scope (brand-wide 'all' or a category): the
 -- state at the end of the previous day, the state at the end of that day and the channel of
 -- the event that moved them. Same-day jumps collapse (exposed and engaged on one day: none → I).
 -- A consumer has one row of entry dates in int_aipl__state_entries, so the states before and
 -- after each entry day are read off that row: no join of a consumer's entries to each other.
+-- Incremental by person: a partitioned run rebuilds the people aipl_people_rebuilt lists.
 with entries as (
     select * from {{ ref('int_aipl__state_entries') }}
+    where {{ in_aipl_people_rebuilt('person_key') }}
 ),
 
 -- Each state entered, with the highest state reached before that day (from_rank) and by the

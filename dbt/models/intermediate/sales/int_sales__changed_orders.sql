@@ -172,7 +172,8 @@ changed as (
         listed.order_id,
         listed.reason,
         stored.paid_date as previous_paid_date,
-        stored.net_revenue as previous_net_revenue
+        stored.net_revenue as previous_net_revenue,
+        stored.person_key as previous_person_key
     from listed
     left join stored on listed.store = stored.store and listed.order_id = stored.order_id
 )
