@@ -130,17 +130,27 @@
     )
 {%- endmacro %}
 
-{#- True when fct_orders has a category the model being built (`this`) has no row of: everyone
-    then gains a row of that scope, so everyone is rebuilt. Both by-person AIPL models have a
-    row in every category bought (its buyer's purchase). The select runs after the pre-hook's
-    delete; if that delete took a category's last rows, the select rebuilds everyone, which
-    delete+insert makes a full rebuild: slower, never wrong. -#}
-{% macro aipl_category_added() -%}
+{#- True when the categories bought (fct_orders) are not those the model being built (`this`)
+    has rows of: a new category gives everyone a row of its scope, a category whose purchases
+    were all refunded takes everyone's away, so everyone is rebuilt. Both by-person AIPL models
+    have rows of every category bought (its buyers' purchases, everyone's awareness). The
+    select runs after the pre-hook's delete; if that delete took a category's last rows, the
+    select rebuilds everyone, which delete+insert makes a full rebuild: slower, never wrong. -#}
+{% macro aipl_categories_changed() -%}
     exists (
-        select category from {{ ref('fct_orders') }}
-        where person_key is not null and is_conversion
-        except
-        select category from {{ this }}
+        (
+            select category from {{ ref('fct_orders') }}
+            where person_key is not null and is_conversion
+            except
+            select category from {{ this }} where category <> 'all'
+        )
+        union all
+        (
+            select category from {{ this }} where category <> 'all'
+            except
+            select category from {{ ref('fct_orders') }}
+            where person_key is not null and is_conversion
+        )
     )
 {%- endmacro %}
 
@@ -149,7 +159,7 @@
 {% macro in_aipl_people_rebuilt(person_key) -%}
     {%- if is_partitioned_run() -%}
         {%- do require_changed_orders() -%}
-        ({{ person_key }} in {{ aipl_people_rebuilt() }} or {{ aipl_category_added() }})
+        ({{ person_key }} in {{ aipl_people_rebuilt() }} or {{ aipl_categories_changed() }})
     {%- else -%}
         true
     {%- endif -%}

@@ -2,7 +2,10 @@
 list are covered by test_attribution_increment.py and test_nightly.py (both end equal to a full
 build); here, stored orders that no export of the night mentions but whose buyer now belongs to
 another person, or whose click id to another click, must be found and rebuilt too; and the AIPL
-states of everyone when the night brings a category no one had bought before."""
+states of everyone when the categories bought change."""
+
+from contextlib import contextmanager
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -26,31 +29,63 @@ def rows(con, table: str, order_ids: list[str]) -> set:
 
 # The category whose AIPL rows the night is made to find missing.
 NEW_CATEGORY = "select min(category) from mart_aipl_daily where category <> 'all'"
+# A category the night finds no longer bought.
+GONE_CATEGORY = "停售"
+AIPL_TABLES = ("int_aipl__state_entries", "int_aipl__transitions")
+
+
+@contextmanager
+def night_after(built_settings, tmp: Path, alter):
+    """A copy of the built workspace, altered by `alter` (given a writable connection to its
+    warehouse), and the night's run on it: the copy's settings."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = copy_workspace(built_settings, tmp, monkeypatch)
+        con = duckdb.connect(str(settings.warehouse))
+        try:
+            alter(con)
+        finally:
+            con.close()
+        dbt_build(settings, tmp / "night", "--vars", NIGHT)
+        yield settings
 
 
 @pytest.fixture(scope="module")
 def night(built, built_settings, tmp_path_factory):
-    """A copy of the built workspace altered as if an identity link, a first click and the first
-    purchase of a category had changed since its orders were built, and the night's run on it:
-    the settings, the re-keyed and the re-clicked order, the re-keyed order's person and the
-    category."""
+    """The night after an identity link and a first click changed since the orders were built,
+    and a category was first bought (no one has AIPL rows of it): the settings, the re-keyed and
+    the re-clicked order, the re-keyed order's person and the category."""
     published, _ = built
-    tmp = tmp_path_factory.mktemp("order_increment")
     re_keyed, re_clicked = (order_id for (order_id,) in published.execute(QUIET_ORDERS).fetchall())
     (category,) = published.execute(NEW_CATEGORY).fetchone()
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = copy_workspace(built_settings, tmp, monkeypatch)
-        con = duckdb.connect(str(settings.warehouse))
-        (person,) = con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone()
+    person = []
+
+    def alter(con):
+        person.extend(con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone())
         con.execute("update marts.fct_orders set person_key = 'oneid:someone else' where order_id = ?", [re_keyed])
         for table in ("fct_orders", "fct_order_lines"):
             con.execute(f"update marts.{table} set order_channel = 'weibo' where order_id = ?", [re_clicked])
-        # As if no one had bought the category before the night: no one has AIPL rows of it.
-        for table in ("int_aipl__state_entries", "int_aipl__transitions"):
+        for table in AIPL_TABLES:
             con.execute(f"delete from intermediate.{table} where category = ?", [category])
-        con.close()
-        dbt_build(settings, tmp / "night", "--vars", NIGHT)
-        yield settings, re_keyed, re_clicked, person, category
+
+    with night_after(built_settings, tmp_path_factory.mktemp("order_increment"), alter) as settings:
+        yield settings, re_keyed, re_clicked, person[0], category
+
+
+@pytest.fixture(scope="module")
+def night_after_a_category_went(built_settings, tmp_path_factory):
+    """The night after every purchase of a category was refunded (everyone still has AIPL rows
+    of it): the settings."""
+
+    def alter(con):
+        for table in AIPL_TABLES:
+            con.execute(
+                f"insert into intermediate.{table} select * replace (? as category) "
+                f"from intermediate.{table} where category = 'all'",
+                [GONE_CATEGORY],
+            )
+
+    with night_after(built_settings, tmp_path_factory.mktemp("category_gone"), alter) as settings:
+        yield settings
 
 
 def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, night):
@@ -76,15 +111,19 @@ def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, nig
         con.close()
 
 
+def aipl_marts_equal_the_full_build(con, published) -> None:
+    for mart in ("mart_aipl_daily", "mart_aipl_flows_daily"):
+        assert set(con.execute(f"select * from marts.{mart}").fetchall()) == set(
+            published.execute(f"select * from {mart}").fetchall()
+        ), mart
+
+
 def test_a_night_that_meets_a_new_category_gives_everyone_its_aipl_rows(built, night):
     published, _ = built
     settings, *_, category = night
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        for mart in ("mart_aipl_daily", "mart_aipl_flows_daily"):
-            assert set(con.execute(f"select * from marts.{mart}").fetchall()) == set(
-                published.execute(f"select * from {mart}").fetchall()
-            ), mart
+        aipl_marts_equal_the_full_build(con, published)
         (people,) = con.execute(
             "select count(distinct person_key) from intermediate.int_aipl__state_entries where category = ?", [category]
         ).fetchone()
@@ -92,6 +131,20 @@ def test_a_night_that_meets_a_new_category_gives_everyone_its_aipl_rows(built, n
             "select count(distinct person_key) from intermediate.int_aipl__state_entries"
         ).fetchone()
         assert people == everyone
+    finally:
+        con.close()
+
+
+def test_a_night_that_finds_a_category_no_longer_bought_takes_its_aipl_rows_away(built, night_after_a_category_went):
+    published, _ = built
+    con = duckdb.connect(str(night_after_a_category_went.warehouse), read_only=True)
+    try:
+        aipl_marts_equal_the_full_build(con, published)
+        for table in AIPL_TABLES:
+            (left,) = con.execute(
+                f"select count(*) from intermediate.{table} where category = ?", [GONE_CATEGORY]
+            ).fetchone()
+            assert left == 0, table
     finally:
         con.close()
 
