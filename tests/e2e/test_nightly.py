@@ -195,6 +195,24 @@ def test_an_export_missing_by_morning_is_flagged_without_blocking(story):
     assert any(e.asset_key == dg.AssetKey("publish") for e in night.get_asset_materialization_events())
 
 
+def test_a_night_checks_the_marts_as_a_full_build_does(story):
+    """Nights skip the tests of the staging and intermediate models, not the marts' tests that
+    read them: the tie-outs of orders, refunds and touchpoints to the staged exports."""
+
+    def mart_checks(result):
+        return {
+            (e.asset_key.to_user_string(), e.check_name): e.passed
+            for e in result.get_asset_check_evaluations()
+            if e.asset_key.path[0] == "marts"
+        }
+
+    night, full = mart_checks(story["night"]), mart_checks(story["backfill"])
+    assert night.keys() == full.keys()
+    tie_outs = {key for key in night if "stg_" in key[1]}
+    assert {asset for asset, _ in tie_outs} >= {"marts/fct_orders", "marts/fct_touchpoints"}
+    assert all(night[key] for key in tie_outs)
+
+
 def test_the_sensor_reruns_exactly_the_days_late_files_changed(story):
     assert isinstance(story["first_look"], dg.SkipReason)
     assert "baseline" in story["first_look"].skip_message
