@@ -2,7 +2,9 @@
     int_finance__order_costs, fct_settlement_checks, int_finance__order_marketing,
     fct_order_lines) are incremental by order: a partitioned run rebuilds only the orders
     int_sales__changed_orders lists (and, for the marketing allocation, the months whose spend,
-    credits or net revenue changed), so a night's cost follows the day's orders, not the history. -#}
+    credits or net revenue changed), so a night's cost follows the day's orders, not the history.
+    The AIPL models (int_aipl__state_entries, int_aipl__transitions) are incremental by person:
+    the people of those orders and of the run's first touches (aipl_people_rebuilt). -#}
 
 {#- A filter keeping the rows of changed orders: `order_id` is the order id column, and the store
     is either a literal (`store='tmall'`) or a column (`store_column='store'`); `reasons` limits
