@@ -3,6 +3,7 @@
 import dagster as dg
 
 from dagster_project.definitions import defs
+from zhongcao.config import DBT_PROJECT_DIR
 
 RAW_REPORTS = [
     "alimama/ads",
@@ -153,3 +154,17 @@ def test_nightly_automation_partitions_and_guards():
     # Every step takes the warehouse lock, whichever steps a run selects.
     for node in job.graph.node_defs:
         assert "warehouse_lock" in node.required_resource_keys, node.name
+
+
+def test_every_singular_dbt_test_is_a_check_of_a_mart():
+    """A singular test reading several models is an asset check only when its meta names the
+    asset (dagster-dbt logs it as a mere observation otherwise): the tie-outs show in the UI."""
+    singular = {path.stem for path in (DBT_PROJECT_DIR / "tests" / "singular").glob("*.sql")}
+    checks = {
+        spec.name: spec.asset_key
+        for definition in defs.assets
+        if isinstance(definition, dg.AssetsDefinition)
+        for spec in definition.check_specs
+    }
+    assert singular <= checks.keys(), singular - checks.keys()
+    assert {checks[name].path[0] for name in singular} == {"marts"}

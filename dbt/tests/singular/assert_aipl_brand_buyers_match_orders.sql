@@ -1,3 +1,5 @@
+-- A check of mart_aipl_daily in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_aipl_daily'}}}) }}
 -- On the last day, the brand's P + L consumers are exactly the identified buyers.
 with last_day as (
     select sum(consumers) as buyers

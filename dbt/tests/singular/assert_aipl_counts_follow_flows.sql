@@ -1,3 +1,5 @@
+-- A check of mart_aipl_daily in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_aipl_daily'}}}) }}
 -- AIPL stock and flow must agree: a state's count changes from one day to the next by the
 -- consumers who flowed in minus those who flowed out.
 with counts as (

@@ -1,3 +1,5 @@
+-- A check of fct_attribution_credits in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_attribution_credits'}}}) }}
 -- For every paid order and every detail window: each model's credits sum to exactly 1, and no
 -- (order, window) is missing. A partitioned run checks the payment days it rewrote.
 with credits as (

@@ -1,3 +1,5 @@
+-- A check of mart_attribution_daily in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'mart_attribution_daily'}}}) }}
 -- Per payment day, every model and window hands out exactly the day's paid orders and money.
 with attributed as (
     select

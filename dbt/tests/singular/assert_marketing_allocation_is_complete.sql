@@ -1,3 +1,5 @@
+-- A check of fct_order_lines in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
 -- The P&L carries every yuan of spend of each channel-month that has attributed revenue under
 -- the default model and window, no more and no less.
 with allocatable as (

@@ -1,3 +1,5 @@
+-- A check of fct_settlement_checks in Dagster (a test reading several models needs its asset named).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_settlement_checks'}}}) }}
 -- Σ settled by the payment bills = Σ paid − Σ refunded on Tmall ± the listed discrepancies.
 with bills as (
     select
