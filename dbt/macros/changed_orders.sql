@@ -86,7 +86,7 @@
 {#- The orders whose lines fct_order_lines rebuilds on a partitioned run (a query of store,
     order_id): those int_sales__changed_orders lists as exported or drifted (a line holds no
     repurchase numbers), and every paid order of the months whose marketing allocation the run
-    redoes. None when the model builds every order. -#}
+    redoes. On a full build, a query of no orders (fct_order_lines then filters nothing). -#}
 {% macro order_lines_rebuilt() -%}
     {%- if is_partitioned_run() -%}
         {%- do require_changed_orders() -%}

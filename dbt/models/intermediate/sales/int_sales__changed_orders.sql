@@ -15,42 +15,25 @@
 -- or whose click id now points at another click, and every order of the people those orders
 -- belong to, before and after (their repurchase sequence may change). Empty on full builds,
 -- which rebuild every order.
+{#- Each export that dates an order: its model, its store and the day column the run's days select
+    (bill lines and waybills may name no order). -#}
+{%- set dating_exports = [
+    ('stg_tmall__orders', 'tmall', 'order_date'),
+    ('stg_tmall__refunds', 'tmall', 'requested_date'),
+    ('int_logistics__waybills', 'tmall', 'cast(picked_up_at as date)'),
+    ('stg_alipay__bill', 'tmall', 'occurred_date'),
+    ('stg_wechatpay__bill', 'tmall', 'trade_time_date'),
+    ('stg_douyin__shop_orders', 'douyin_shop', 'submitted_date'),
+] %}
 with dated as (
-    select
-        'tmall' as store,
-        order_id
-    from {{ ref('stg_tmall__orders') }}
-    where {{ in_run }} and {{ in_run_days('order_date') }}
-    union
-    select
-        'tmall' as store,
-        order_id
-    from {{ ref('stg_tmall__refunds') }}
-    where {{ in_run }} and {{ in_run_days('requested_date') }}
-    union
-    select
-        'tmall' as store,
-        order_id
-    from {{ ref('int_logistics__waybills') }}
-    where {{ in_run }} and {{ in_run_days('cast(picked_up_at as date)') }} and order_id is not null
-    union
-    select
-        'tmall' as store,
-        order_id
-    from {{ ref('stg_alipay__bill') }}
-    where {{ in_run }} and {{ in_run_days('occurred_date') }} and order_id is not null
-    union
-    select
-        'tmall' as store,
-        order_id
-    from {{ ref('stg_wechatpay__bill') }}
-    where {{ in_run }} and {{ in_run_days('trade_time_date') }} and order_id is not null
-    union
-    select
-        'douyin_shop' as store,
-        order_id
-    from {{ ref('stg_douyin__shop_orders') }}
-    where {{ in_run }} and {{ in_run_days('submitted_date') }}
+    {%- for model, store, day in dating_exports %}
+        select
+            '{{ store }}' as store,
+            order_id
+        from {{ ref(model) }}
+        where {{ in_run }} and {{ in_run_days(day) }} and order_id is not null
+        {{ 'union' if not loop.last }}
+    {%- endfor %}
 ),
 
 stored as (
