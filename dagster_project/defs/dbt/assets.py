@@ -14,7 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.defs.dbt.resources import dbt_project, prepare_manifest
+from dagster_project.defs.dbt.resources import dbt_project, prepare_manifest, prune_run_targets
 from dagster_project.defs.warehouse.partitions import FIRST_DAY, partition_range
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
@@ -71,6 +71,7 @@ def zhongcao_dbt_models(
         args += ["--exclude", " ".join(NIGHTLY_SKIPPED_TESTS)]  # one argument: dagster-dbt reads it
     if config.full_refresh:
         args.append("--full-refresh")
+    prune_run_targets(dbt_project.project_dir / dbt_project.target_path, context.op_execution_context.op.name)
     with retry_transient(context):
         yield from dbt.cli(args, context=context).stream()
     if context.selected_asset_keys == context.assets_def.keys:
