@@ -13,6 +13,16 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 SEEDS = REPO_ROOT / "seeds"
 
 
+def pytest_configure(config):
+    # Under pytest-xdist every worker imports the Dagster definitions, whose import parses the dbt
+    # project when its manifest is stale; parse it once here, before the workers start, so that
+    # two `dbt parse` never write the same target folder at once.
+    if not hasattr(config, "workerinput"):
+        from dagster_project.defs.dbt.resources import prepare_manifest
+
+        prepare_manifest()
+
+
 def isolate(home: Path, landing: Path, monkeypatch) -> Settings:
     """Point every zhongcao and Dagster path at `home` (telemetry off) and read the settings."""
     env = {
