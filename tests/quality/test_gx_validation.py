@@ -42,6 +42,21 @@ def test_error_failure_names_table_expectation_and_example(tmp_path):
     )
 
 
+def test_batches_are_not_fingerprinted(tmp_path):
+    # GX hashes every value of a pandas batch for a marker nobody reads (most of a big table's
+    # validation time); Session turns that off through GX's module constant.
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    session = Session()
+    assert pandas_execution_engine.HASH_THRESHOLD == 0
+    suite = suite_file(tmp_path, [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "spend"}}])
+    frame = pd.DataFrame({"spend": [1.5, 2.25]})
+    result = session.validate(frame, suite.definition())
+    assert result.success
+    assert "pandas_data_fingerprint" not in result.meta["batch_markers"]
+    assert "ge_load_time" in result.meta["batch_markers"]  # the markers GX still sets
+
+
 def test_warn_failure_passes_with_a_warning(tmp_path):
     suite = suite_file(
         tmp_path,
