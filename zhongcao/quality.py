@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
@@ -239,12 +240,20 @@ def run_session(run_id: str, docs_root: Path) -> Session:
 # Whole-table expectations that say nothing about a slice of days: a scoped run skips them (a
 # day without rows is the freshness check's business, and row-count bounds hold for the table).
 WHOLE_TABLE_ONLY = {"expect_table_row_count_to_be_between"}
+# Expectations on the table's column names, not on its values: checked once on a frame with no rows.
+COLUMN_NAMES_ONLY = {
+    "expect_table_columns_to_match_ordered_list",
+    "expect_table_columns_to_match_set",
+    "expect_table_column_count_to_equal",
+    "expect_table_column_count_to_be_between",
+    "expect_column_to_exist",
+}
 # Rows GX validates at once: pandas holds them as Python objects (50 M data-bank events in one
 # frame took more than 20 GB), so a suite with a partition column is validated in slices of days.
 CHUNK_ROWS = 2_000_000
 # GX on pandas needs about 2-3 s per million rows here, the fetch included: outside a run's own
-# days (a full build), a partitioned table bigger than this is checked on its most recent days up to this many rows;
-# each day is checked in full by the nightly run that builds it (ZHONGCAO_CHECK_ROWS).
+# days (a full build), a partitioned table bigger than this is checked on its most recent days up
+# to this many rows; each day is checked in full by the nightly run that builds it (ZHONGCAO_CHECK_ROWS).
 FULL_CHECK_ROWS = 5_000_000
 
 
@@ -319,21 +328,44 @@ def _recent_days(con, table: str, column: str, budget: int) -> tuple[date | None
     return first, counts[0][0]
 
 
+def _columns_read(expectations: list[dict[str, Any]], names: list[str]) -> list[str]:
+    """The columns of `names` (in their order) that `expectations` read: those they name, and any
+    a pandas row_condition mentions as a word (a superset is harmless); every column when one of
+    them names none (an expectation this does not know)."""
+    wanted: set[str] = set()
+    for expectation in expectations:
+        kwargs = expectation["kwargs"]
+        named = {kwargs[key] for key in ("column", "column_A", "column_B") if key in kwargs}
+        named |= set(kwargs.get("column_list") or [])
+        if not named:
+            return names
+        wanted |= named
+        if kwargs.get("row_condition"):
+            wanted |= {name for name in names if re.search(rf"\b{re.escape(name)}\b", kwargs["row_condition"])}
+    return [name for name in names if name in wanted]
+
+
 def _validate_in_slices(
     con, suite: Suite, session: Session, rows: str, column: str, scoped: bool, joined_day: bool = False
 ) -> SuiteResult:
     """A partitioned suite on `rows`, slice by slice of days (_day_slices); whole-table
     expectations on the table's length unless `scoped` to a run's days. A `joined_day` column
-    was joined in from another table for slicing; the frames GX sees leave it out."""
+    was joined in from another table for slicing; the frames GX sees leave it out. A slice is
+    fetched with the columns its expectations read only (fetching into pandas costs about as much
+    as validating); the column names are checked once, on a frame without rows."""
     definition = suite.definition()
-    row_level = [e for e in definition["expectations"] if e["type"] not in WHOLE_TABLE_ONLY]
+    row_level = [e for e in definition["expectations"] if e["type"] not in WHOLE_TABLE_ONLY | COLUMN_NAMES_ONLY]
+    names_only = [e for e in definition["expectations"] if e["type"] in COLUMN_NAMES_ONLY]
     whole = [e for e in definition["expectations"] if e["type"] in WHOLE_TABLE_ONLY and not scoped]
     total = con.execute(f"select count(*) from {rows}").fetchone()[0]
-    outcome = SuiteResult(suite=suite, rows=total, evaluated=len(row_level) + len(whole))
-    slices = _day_slices(con, rows, column)
+    outcome = SuiteResult(suite=suite, rows=total, evaluated=len(row_level) + len(names_only) + len(whole))
+    names = [d[0] for d in con.execute(f"select * from {rows} limit 0").description]
+    if joined_day:
+        names = names[:-1]  # validate_table appends the joined day last
+    columns = ", ".join(ident(name) for name in _columns_read(row_level, names))
+    slices = _day_slices(con, rows, column) if row_level else []
     shares: dict[str, list] = {}  # expectation -> [its config, rows it applies to, unexpected, examples]
     for label, condition in slices:
-        columns = f"* exclude ({column})" if joined_day else "*"
         frame = con.execute(f"select {columns} from {rows} where {condition}").df()
         part = label if len(slices) > 1 else ""
         result = session.validate(frame, _page(definition, row_level, part))
@@ -362,6 +394,9 @@ def _validate_in_slices(
                     observed=f"{unexpected / applicable:.2%} of {applicable} rows unexpected",
                 )
             )
+    if names_only:
+        frame = pd.DataFrame(columns=names)
+        outcome.failures += _failures(session.validate(frame, _page(definition, names_only, "columns")), None)
     if whole:  # a frame of the table's length and no columns: what a row count needs
         frame = pd.DataFrame(index=pd.RangeIndex(total))
         outcome.failures += _failures(session.validate(frame, _page(definition, whole, "rows")), None)

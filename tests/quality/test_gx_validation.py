@@ -284,3 +284,44 @@ def test_a_table_without_a_day_is_sliced_by_the_day_of_another(tmp_path):
     assert [(f.expectation, f.unexpected_count, sorted(f.examples)) for f in full.failures] == [
         ("expect_column_values_to_be_between", 2, [-1, 0])
     ]
+
+
+def test_slices_are_fetched_with_the_columns_their_expectations_read(tmp_path):
+    con, suite = table_with_suite(
+        tmp_path,
+        "marts.touches",
+        {
+            "meta": {"partition_column": "day"},
+            "expectations": [
+                {
+                    "type": "expect_table_columns_to_match_ordered_list",
+                    "kwargs": {"column_list": ["day", "stage", "click_id", "n", "unused"]},
+                },
+                {"type": "expect_column_values_to_be_between", "kwargs": {"column": "n", "min_value": 0}},
+                {
+                    "type": "expect_column_values_to_not_be_null",
+                    "kwargs": {"column": "click_id", "row_condition": "stage == 'click'", "condition_parser": "pandas"},
+                },
+            ],
+        },
+        "select * from (values (date '2026-11-01', 'click', null, 1, 'x'), (date '2026-11-01', 'view', null, 2, 'x'), "
+        "(date '2026-11-02', 'click', 'c1', -1, 'x')) t(day, stage, click_id, n, unused)",
+    )
+    session = Session()
+    frames = []
+    validate_frame = session.validate
+    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+
+    result = validate_table(con, suite, session)
+
+    # Values are read from the columns named and those the row condition mentions; the names of
+    # all of them are checked on a frame without rows.
+    assert frames == [["stage", "click_id", "n"], ["day", "stage", "click_id", "n", "unused"]]
+    assert result.evaluated == 3
+    assert [(f.expectation, f.column, f.unexpected_count) for f in result.failures] == [
+        ("expect_column_values_to_be_between", "n", 1),
+        ("expect_column_values_to_not_be_null", "click_id", 1),
+    ]
+    con.execute("alter table marts.touches drop column unused")
+    renamed = validate_table(con, suite, Session())
+    assert [f.expectation for f in renamed.failures][-1] == "expect_table_columns_to_match_ordered_list"
