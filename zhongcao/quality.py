@@ -346,13 +346,14 @@ def _columns_read(expectations: list[dict[str, Any]], names: list[str]) -> list[
 
 
 def _validate_in_slices(
-    con, suite: Suite, session: Session, rows: str, column: str, scoped: bool, joined_day: bool = False
+    con, suite: Suite, session: Session, rows: str, column: str | None, scoped: bool, joined_day: bool = False
 ) -> SuiteResult:
-    """A partitioned suite on `rows`, slice by slice of days (_day_slices); whole-table
-    expectations on the table's length unless `scoped` to a run's days. A `joined_day` column
-    was joined in from another table for slicing; the frames GX sees leave it out. A slice is
-    fetched with the columns its expectations read only (fetching into pandas costs about as much
-    as validating); the column names are checked once, on a frame without rows."""
+    """A suite on `rows`, slice by slice of days (_day_slices) of its partition `column` (one
+    slice when it has none); whole-table expectations on the table's length unless `scoped` to a
+    run's days. A `joined_day` column was joined in from another table for slicing; the frames GX
+    sees leave it out. A slice is fetched with the columns its expectations read only (fetching
+    into pandas costs about as much as validating); the column names are checked once, on a frame
+    without rows."""
     definition = suite.definition()
     row_level = [e for e in definition["expectations"] if e["type"] not in WHOLE_TABLE_ONLY | COLUMN_NAMES_ONLY]
     names_only = [e for e in definition["expectations"] if e["type"] in COLUMN_NAMES_ONLY]
@@ -363,7 +364,7 @@ def _validate_in_slices(
     if joined_day:
         names = names[:-1]  # validate_table appends the joined day last
     columns = ", ".join(ident(name) for name in _columns_read(row_level, names))
-    slices = _day_slices(con, rows, column) if row_level else []
+    slices = [] if not row_level else _day_slices(con, rows, column) if column else [("", "true")]
     shares: dict[str, list] = {}  # expectation -> [its config, rows it applies to, unexpected, examples]
     for label, condition in slices:
         frame = con.execute(f"select {columns} from {rows} where {condition}").df()
@@ -445,10 +446,7 @@ def validate_table(
             f"(select * from {source} where cast({column} as date) "
             f"between {literal(first.isoformat())} and {literal(last.isoformat())})"
         )
-    if column is None:
-        outcome = validate(con.execute(f"select * from {rows}").df(), suite, session)
-    else:
-        outcome = _validate_in_slices(con, suite, session, rows, column, scoped, joined_day=bool(via))
+    outcome = _validate_in_slices(con, suite, session, rows, column, scoped, joined_day=bool(via))
     outcome.scope = scope
     for derived in meta.get("derived", []):
         _check_severities(suite, derived["expectations"])

@@ -325,3 +325,30 @@ def test_slices_are_fetched_with_the_columns_their_expectations_read(tmp_path):
     con.execute("alter table marts.touches drop column unused")
     renamed = validate_table(con, suite, Session())
     assert [f.expectation for f in renamed.failures][-1] == "expect_table_columns_to_match_ordered_list"
+
+
+def test_a_table_without_a_day_is_one_slice_of_the_columns_read(tmp_path):
+    con, suite = table_with_suite(
+        tmp_path,
+        "marts.people",
+        {
+            "expectations": [
+                {"type": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 4}},
+                {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "rule", "mostly": 0.9}},
+            ],
+        },
+        "select * from (values ('p1', 'click'), ('p2', null), ('p3', 'oneid')) t(person_key, rule)",
+    )
+    session = Session()
+    frames = []
+    validate_frame = session.validate
+    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+
+    result = validate_table(con, suite, session)
+
+    assert frames == [["rule"], []]  # the values of the column read, then the row count
+    assert (result.rows, result.evaluated, result.scope) == (3, 2, "every row")
+    assert sorted((f.expectation, f.unexpected_count) for f in result.failures) == [
+        ("expect_column_values_to_not_be_null", 1),
+        ("expect_table_row_count_to_be_between", None),
+    ]
