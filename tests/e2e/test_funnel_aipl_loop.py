@@ -32,6 +32,36 @@ def test_funnel_observed_stages_per_day_and_platform_match_the_event_files(built
     assert sum(expected.values()) > 50_000
 
 
+def test_store_visitors_per_content_cell_are_the_distinct_visitors_of_the_event_files(built):
+    con, sample = built
+    # A store visit arrives through a jump link: the platform of the click with its click id.
+    platform_of_click = {}
+    for touch in sorted(sample.touches, key=lambda t: t["at"]):
+        if touch["stage"] == "click" and touch["click_id"]:
+            platform_of_click.setdefault(touch["click_id"], touch["platform"])
+    visitors = defaultdict(set)
+    for touch in sample.touches:
+        if touch["stage"] == "store_visit":
+            cell = (
+                platform_of_click.get(touch["click_id"], "tmall"),
+                touch["campaign_id"] or None,
+                touch["note_id"] or None,
+                touch["creator_id"] or None,
+            )
+            visitors[(touch["at"].date(), *cell)].add(touch["oneid"])
+    expected = {cell: len(people) for cell, people in visitors.items()}
+    got = dict(
+        ((day, platform, campaign, note, creator), count)
+        for day, platform, campaign, note, creator, count in con.execute(
+            "select date_day, platform, campaign_id, note_id, creator_id, store_visitors "
+            "from mart_funnel_content_daily where store_visitors > 0"
+        ).fetchall()
+    )
+    assert got == expected
+    assert any(campaign is None for _, _, campaign, _, _ in expected)  # organic visits count too
+    assert sum(expected.values()) < sum(1 for t in sample.touches if t["stage"] == "store_visit")  # some come twice
+
+
 def test_funnel_orders_per_paid_day_and_channel_match_the_order_files(built):
     con, sample = built
     expected = defaultdict(lambda: [0, Decimal(0), 0, Decimal(0)])
