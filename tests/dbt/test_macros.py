@@ -93,3 +93,23 @@ def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
         == "(select * from marts.t where event_date > '2026-11-04') dbt_subquery"
     )
     assert rows_a_test_reads(None) == "marts.t"
+
+
+def test_time_order_key_orders_by_time_then_unsigned_hash():
+    portable = jinja2.Environment().from_string((DBT_PROJECT_DIR / "macros" / "portable.sql").read_text()).module
+    key = portable.default__time_order_key("ts", "tiebreak")
+    rows = [
+        ("late", "2026-10-01 00:00:36", 1),
+        ("big hash", "2026-10-01 00:00:35", 2**64 - 1),  # above 2^63: compared unsigned
+        ("small hash", "2026-10-01 00:00:35", 2**63),
+        ("a microsecond earlier", "2026-10-01 00:00:34.999999", 2**64 - 2),
+        ("the day before", "2026-09-30 23:59:59", 0),
+    ]
+    con = duckdb.connect()
+    con.execute("create table t (name varchar, ts timestamp, tiebreak ubigint)")
+    con.executemany("insert into t values (?, ?, ?)", rows)
+    ordered = [name for (name,) in con.execute(f"select name from t order by {key}").fetchall()]
+    assert ordered == ["the day before", "a microsecond earlier", "small hash", "big hash", "late"]
+    assert con.execute(f"select min_by(name, {key}) from t where ts >= '2026-10-01'").fetchone() == (
+        "a microsecond earlier",
+    )

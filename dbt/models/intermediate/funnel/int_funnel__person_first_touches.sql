@@ -45,12 +45,12 @@ final as (
         person_key,
         min(event_at) as first_touch_at,
         cast(min(event_at) as date) as first_touch_date,
-        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as first_touch_channel,
-        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as first_touch_tiebreak,
+        min_by(channel, {{ time_order_key('event_at', 'tiebreak') }}) as first_touch_channel,
+        min_by(tiebreak, {{ time_order_key('event_at', 'tiebreak') }}) as first_touch_tiebreak,
         min(event_at) filter (where is_interest) as first_interest_at,
         cast(min(event_at) filter (where is_interest) as date) as first_interest_date,
-        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) filter (where is_interest) as first_interest_channel,
-        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) filter (where is_interest) as first_interest_tiebreak
+        min_by(channel, {{ time_order_key('event_at', 'tiebreak') }}) filter (where is_interest) as first_interest_channel,
+        min_by(tiebreak, {{ time_order_key('event_at', 'tiebreak') }}) filter (where is_interest) as first_interest_tiebreak
     from candidates
     group by person_key
 )

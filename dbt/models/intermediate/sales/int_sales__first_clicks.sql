@@ -27,11 +27,11 @@ final as (
     select
         click_id,
         min(event_at) as event_at,
-        min_by(channel, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as channel,
-        min_by(campaign_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as campaign_id,
-        min_by(note_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as note_id,
-        min_by(creator_id, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as creator_id,
-        min_by(tiebreak, {{ order_key([epoch_seconds('event_at'), 'tiebreak']) }}) as tiebreak
+        min_by(channel, {{ time_order_key('event_at', 'tiebreak') }}) as channel,
+        min_by(campaign_id, {{ time_order_key('event_at', 'tiebreak') }}) as campaign_id,
+        min_by(note_id, {{ time_order_key('event_at', 'tiebreak') }}) as note_id,
+        min_by(creator_id, {{ time_order_key('event_at', 'tiebreak') }}) as creator_id,
+        min_by(tiebreak, {{ time_order_key('event_at', 'tiebreak') }}) as tiebreak
     from candidates
     group by click_id
 )
