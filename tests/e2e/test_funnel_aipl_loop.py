@@ -34,7 +34,8 @@ def test_funnel_observed_stages_per_day_and_platform_match_the_event_files(built
 
 def test_store_visitors_per_content_cell_are_the_distinct_visitors_of_the_event_files(built):
     con, sample = built
-    # A store visit arrives through a jump link: the platform of the click with its click id.
+    # A store visit in the Tmall store arrives through a jump link: the platform of the click
+    # with its click id (Tmall's own when none).
     platform_of_click = {}
     for touch in sorted(sample.touches, key=lambda t: t["at"]):
         if touch["stage"] == "click" and touch["click_id"]:
@@ -43,7 +44,9 @@ def test_store_visitors_per_content_cell_are_the_distinct_visitors_of_the_event_
     for touch in sample.touches:
         if touch["stage"] == "store_visit":
             cell = (
-                platform_of_click.get(touch["click_id"], "tmall"),
+                platform_of_click.get(touch["click_id"], "tmall")
+                if touch["platform"] == "tmall"
+                else touch["platform"],
                 touch["campaign_id"] or None,
                 touch["note_id"] or None,
                 touch["creator_id"] or None,
