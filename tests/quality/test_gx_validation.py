@@ -286,6 +286,15 @@ def test_a_table_without_a_day_is_sliced_by_the_day_of_another(tmp_path):
     ]
 
 
+def session_seeing_columns() -> tuple[Session, list[list[str]]]:
+    """A Session that records the columns of every frame it validates, in order."""
+    session = Session()
+    frames = []
+    validate_frame = session.validate
+    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+    return session, frames
+
+
 def test_slices_are_fetched_with_the_columns_their_expectations_read(tmp_path):
     con, suite = table_with_suite(
         tmp_path,
@@ -307,10 +316,7 @@ def test_slices_are_fetched_with_the_columns_their_expectations_read(tmp_path):
         "select * from (values (date '2026-11-01', 'click', null, 1, 'x'), (date '2026-11-01', 'view', null, 2, 'x'), "
         "(date '2026-11-02', 'click', 'c1', -1, 'x')) t(day, stage, click_id, n, unused)",
     )
-    session = Session()
-    frames = []
-    validate_frame = session.validate
-    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+    session, frames = session_seeing_columns()
 
     result = validate_table(con, suite, session)
 
@@ -339,10 +345,7 @@ def test_a_table_without_a_day_is_one_slice_of_the_columns_read(tmp_path):
         },
         "select * from (values ('p1', 'click'), ('p2', null), ('p3', 'oneid')) t(person_key, rule)",
     )
-    session = Session()
-    frames = []
-    validate_frame = session.validate
-    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+    session, frames = session_seeing_columns()
 
     result = validate_table(con, suite, session)
 
