@@ -41,10 +41,12 @@ class Window:
     end: date | None
     full: bool
 
-    def dbt_vars(self) -> dict[str, str]:
+    def dbt_environment(self) -> dict[str, str | None]:
+        """The environment variables dbt reads the window from (dbt/macros/partitions.sql), None
+        for unset: a full build must not inherit a window from the caller's environment."""
         if self.full:
-            return {}
-        return {"partition_start": self.start.isoformat(), "partition_end": self.end.isoformat()}
+            return {"ZHONGCAO_PARTITION_START": None, "ZHONGCAO_PARTITION_END": None}
+        return {"ZHONGCAO_PARTITION_START": self.start.isoformat(), "ZHONGCAO_PARTITION_END": self.end.isoformat()}
 
     def describe(self) -> str:
         return "every day (full build)" if self.full else f"{self.start} .. {self.end}"

@@ -52,8 +52,8 @@
     (
         select cast(date_trunc('month', day) as date) as month_start
         from range(
-            cast('{{ var("partition_start") }}' as timestamp),
-            cast('{{ var("partition_end") }}' as timestamp) + interval {{ longest_attribution_window() | int + 1 }} day,
+            cast('{{ partition_bound("start") }}' as timestamp),
+            cast('{{ partition_bound("end") }}' as timestamp) + interval {{ longest_attribution_window() | int + 1 }} day,
             interval 1 day
         ) as days (day)
         union

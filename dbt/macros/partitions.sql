@@ -1,18 +1,32 @@
-{#- Partitioned (nightly) runs: Dagster passes the partition's Shanghai dates as the vars
-    partition_start and partition_end (inclusive, YYYY-MM-DD). An incremental model then
-    rebuilds only those dates; without the vars, or on a first or full-refresh build, every
-    date is built. -#}
+{#- Partitioned (nightly) runs: the partition's Shanghai dates reach dbt as the vars
+    partition_start and partition_end (inclusive, YYYY-MM-DD; `dbt build --vars` by hand), or from
+    Dagster as the environment variables ZHONGCAO_PARTITION_START and ZHONGCAO_PARTITION_END. An
+    incremental model then rebuilds only those dates; without them, or on a first or
+    full-refresh build, every date is built. -#}
+
+{#- One bound of the partition ('start' or 'end'), none on a full build. The environment is read
+    only while executing: dbt re-parses the whole project (≈ 5 s on the large world) whenever
+    --vars change, which would be every night, but keeps its partial parse across environment
+    variables that no file read while parsing. -#}
+{% macro partition_bound(which) -%}
+    {%- set value = var('partition_' ~ which, none) -%}
+    {%- if value is none and execute -%}
+        {%- set value = env_var('ZHONGCAO_PARTITION_' ~ (which | upper), '') or none -%}
+    {%- endif -%}
+    {{- return(value) -}}
+{%- endmacro %}
+
 {% macro is_partitioned_run() -%}
-    {{- return(is_incremental() and var('partition_start', none) is not none) -}}
+    {{- return(is_incremental() and partition_bound('start') is not none) -}}
 {%- endmacro %}
 
 {#- A filter keeping `column` (a date) inside the partition, widened `lookback_days` back and
     `lookahead_days` forward (none: every later date); `true` when the whole history is built. -#}
 {% macro in_partition(column, lookback_days=0, lookahead_days=0) -%}
     {%- if is_partitioned_run() -%}
-        ({{ column }} >= cast('{{ var("partition_start") }}' as date) - {{ lookback_days }}
+        ({{ column }} >= cast('{{ partition_bound("start") }}' as date) - {{ lookback_days }}
         {%- if lookahead_days is not none %}
-            and {{ column }} <= cast('{{ var("partition_end") }}' as date) + {{ lookahead_days }}
+            and {{ column }} <= cast('{{ partition_bound("end") }}' as date) + {{ lookahead_days }}
         {%- endif %})
     {%- else -%}
         true
@@ -65,8 +79,8 @@
     (zhongcao/publish.py), so a build started outside Dagster, or killed half-way, still counts. -#}
 {% macro record_dbt_run() -%}
     {%- if execute and flags.WHICH in ('run', 'build') and target.type == 'duckdb' -%}
-        {%- set start = var('partition_start', none) -%}
-        {%- set end = var('partition_end', none) -%}
+        {%- set start = partition_bound('start') -%}
+        {%- set end = partition_bound('end') -%}
         {%- set bounded = start is not none and end is not none and not flags.FULL_REFRESH -%}
         create schema if not exists meta;
         create table if not exists meta.dbt_runs (
@@ -91,8 +105,8 @@
     `true` without partition vars or with --full-refresh, when every row was built. Tests are
     not incremental models, so this cannot use in_partition. -#}
 {% macro in_run_days(column) -%}
-    {%- set start = var('partition_start', none) -%}
-    {%- set end = var('partition_end', none) -%}
+    {%- set start = partition_bound('start') -%}
+    {%- set end = partition_bound('end') -%}
     {%- if start is none or end is none or flags.FULL_REFRESH -%}
         true
     {%- else -%}

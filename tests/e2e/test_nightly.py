@@ -27,6 +27,7 @@ import pytest
 
 from tests.conftest import SEEDS, copy_sample, isolate
 from zhongcao.cli import run_main_job
+from zhongcao.config import DBT_PROJECT_DIR
 
 pytestmark = pytest.mark.e2e
 
@@ -233,6 +234,20 @@ def test_nights_publish_only_the_days_they_rebuilt_into_the_big_marts(story):
     # one that completed both rebuilt 11-04; the sensor's run rebuilt 11-03 and 11-04. The
     # test below shows the file so patched equals a full build.
     assert story["publications"] == ["full", "days 2026-11-04 to 2026-11-04", "days 2026-11-03 to 2026-11-04"]
+
+
+def test_nights_keep_dbt_partial_parse(story):
+    """The window reaches dbt in the environment, not as --vars (new vars make dbt re-parse the
+    whole project), and each dbt step starts from what the last one on this warehouse parsed."""
+
+    def dbt_log(result) -> str:
+        (log,) = (DBT_PROJECT_DIR / "target").glob(f"zhongcao_dbt_models-{result.run_id[:7]}-*/dbt.log")
+        return log.read_text(encoding="utf-8")
+
+    for night in (story["night"], *story["sensor_runs"]):
+        log = dbt_log(night)
+        assert "Partial parsing enabled" in log
+        assert "Unable to do partial parsing" not in log
 
 
 def test_after_the_nights_the_bi_file_equals_a_full_build(story, built):

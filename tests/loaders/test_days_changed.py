@@ -60,14 +60,22 @@ def test_loaded_files_leave_their_days_pending_and_a_build_settles_them(workspac
         con.execute("delete from meta.pending_days where day is null")
         window = plan_window(con, "run-1", date(2026, 11, 4), date(2026, 11, 4), FIRST)
         assert (window.start, window.end, window.full) == (date(2026, 10, 18), date(2026, 11, 4), False)
-        assert window.dbt_vars() == {"partition_start": "2026-10-18", "partition_end": "2026-11-04"}
+        assert window.dbt_environment() == {
+            "ZHONGCAO_PARTITION_START": "2026-10-18",
+            "ZHONGCAO_PARTITION_END": "2026-11-04",
+        }
         assert window_of_run(con, "run-1") == window
         assert window_for(con, FIRST, date(2026, 11, 4), FIRST).full  # a range from the first day
         finish_window(con, "run-1")
         assert con.execute("select count(*) from meta.pending_days").fetchone()[0] == 0
-        assert window_for(con, date(2026, 11, 4), date(2026, 11, 4), FIRST).dbt_vars() == {
-            "partition_start": "2026-11-04",
-            "partition_end": "2026-11-04",
+        assert window_for(con, date(2026, 11, 4), date(2026, 11, 4), FIRST).dbt_environment() == {
+            "ZHONGCAO_PARTITION_START": "2026-11-04",
+            "ZHONGCAO_PARTITION_END": "2026-11-04",
+        }
+        # A full build unsets them, so a window left in the caller's environment cannot narrow it.
+        assert window_for(con, FIRST, date(2026, 11, 4), FIRST).dbt_environment() == {
+            "ZHONGCAO_PARTITION_START": None,
+            "ZHONGCAO_PARTITION_END": None,
         }
     finally:
         con.close()

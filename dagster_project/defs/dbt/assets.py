@@ -1,20 +1,28 @@
 """dbt models as Dagster assets; dbt tests become asset checks (dagster-dbt's default).
 
 A run's partitions (read from its tags: see warehouse/partitions.py), widened to the days whose
-raw rows changed since the last build (zhongcao/windows.py), reach dbt as the vars
-partition_start and partition_end, which the incremental models read
-(dbt/macros/partitions.sql); table models rebuild whole. A range starting at the first
-partition, or a run without partitions, is a full build.
+raw rows changed since the last build (zhongcao/windows.py), reach dbt as the environment
+variables ZHONGCAO_PARTITION_START and ZHONGCAO_PARTITION_END, which the incremental models read
+like the vars partition_start and partition_end (dbt/macros/partitions.sql; the environment
+keeps dbt's partial parse, new --vars every night would not); table models rebuild whole. A
+range starting at the first partition, or a run without partitions, is a full build.
 """
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.defs.dbt.resources import dbt_project, prepare_manifest, prune_run_targets
+from dagster_project.defs.dbt.resources import (
+    PARTIAL_PARSE_FILE,
+    dbt_project,
+    environment,
+    prepare_manifest,
+    prune_run_targets,
+    run_target,
+    save_partial_parse,
+)
 from dagster_project.defs.warehouse.partitions import FIRST_DAY, partition_range
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
@@ -63,17 +71,22 @@ def zhongcao_dbt_models(
         con.close()
     context.log.info(f"partitions {start} .. {end}; dbt rebuilds {window.describe()}")
     args = ["build"]
-    if window.dbt_vars():
-        args += ["--vars", json.dumps(window.dbt_vars())]
+    if not window.full:
         # A night rebuilds a few days: the tests of the staging views and intermediate models
         # would re-read the whole history (half of a large night's dbt time); the raw tables
         # had their GX suites on the run's days, the marts keep their tests. Full builds run all.
         args += ["--exclude", " ".join(NIGHTLY_SKIPPED_TESTS)]  # one argument: dagster-dbt reads it
     if config.full_refresh:
         args.append("--full-refresh")
-    prune_run_targets(dbt_project.project_dir / dbt_project.target_path, context.op_execution_context.op.name)
+    op_name = context.op_execution_context.op.name
+    prune_run_targets(dbt_project.project_dir / dbt_project.target_path, op_name)
+    saved_parse = settings.home / "dbt" / PARTIAL_PARSE_FILE
+    target = run_target(op_name, context.run_id, saved_parse)
     with retry_transient(context):
-        yield from dbt.cli(args, context=context).stream()
+        with environment(window.dbt_environment()):
+            invocation = dbt.cli(args, context=context, target_path=target)
+        yield from invocation.stream()
+    save_partial_parse(target, saved_parse)
     if context.selected_asset_keys == context.assets_def.keys:
         # Only a build of every model settles the pending days (a subset may skip their models).
         con = connect(settings)

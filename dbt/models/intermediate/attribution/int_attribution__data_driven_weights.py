@@ -95,7 +95,8 @@ def _duckdb_counts(dbt, session):
 def model(dbt, session):
     dbt.config(materialized="table")
     on_spark = hasattr(session, "sparkContext")
-    # keep_fit is rendered from dbt vars in the model's YAML (python models cannot read vars).
+    # keep_fit is rendered from the partition (var or environment) in the model's YAML: python
+    # models cannot read vars.
     # The spark target always builds in full (macros/portable.sql), so only DuckDB keeps a fit.
     if not on_spark and str(dbt.config.get("keep_fit")) == "True" and _exists(session, dbt.this):
         return session.sql(f"select * from {dbt.this}").df()
