@@ -12,6 +12,9 @@ from dagster_project.defs.warehouse.jobs import main_job
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.schedules import nightly
 from dagster_project.defs.warehouse.sensors import landing_sensor
+from dagster_project.defs.warehouse.storage import relax_sqlite_sync
+
+relax_sqlite_sync()  # before any run of this code location stores an event
 
 defs = dg.Definitions(
     assets=[load_raw_exports, load_ground_truth, zhongcao_dbt_models, publish_bi_database],
