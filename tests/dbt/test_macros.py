@@ -1,5 +1,6 @@
 """Project macros rendered from dbt/macros with Jinja and run on DuckDB: the money they split."""
 
+import re
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -44,34 +45,59 @@ def test_thousands_of_small_shares_never_go_negative_and_add_up():
         assert abs(value - Decimal("47.31") * weight) < Decimal("0.01")
 
 
-def rows_a_test_reads(where: str | None, partition: tuple[str, str] | None = None, full_refresh: bool = False) -> str:
-    """What a data test of marts.t reads (dbt's get_where_subquery, overridden in partitions.sql)."""
+class MacroReturn(Exception):
+    pass
 
-    class Returned(Exception):
-        pass
+
+def dbt_macros(file_name: str, context: dict) -> dict:
+    """The macros of a dbt/macros file called as dbt calls them: each compiled on its own, reaching
+    the others through the shared `context`, and `return(x)` ending the macro it is in."""
+    source = (DBT_PROJECT_DIR / "macros" / file_name).read_text(encoding="utf-8")
+    environment = jinja2.Environment(extensions=["jinja2.ext.do"])
 
     def give(value):
-        raise Returned(value)
+        raise MacroReturn(value)
 
+    def callable_macro(name: str, block: str):
+        def call(*args, **kwargs):
+            # Compiled at the call, once `context` holds every macro of the file.
+            compiled = getattr(environment.from_string(block).make_module(context), name)
+            try:
+                return compiled(*args, **kwargs)
+            except MacroReturn as returned:
+                return returned.args[0]
+
+        return call
+
+    context["return"] = give
+    for block in re.findall(r"{%-?\s*macro\s.*?{%-?\s*endmacro\s*-?%}", source, re.DOTALL):
+        name = re.match(r"{%-?\s*macro\s+(\w+)", block).group(1)
+        context[name] = callable_macro(name, block)
+    return context
+
+
+def rows_a_test_reads(
+    where: str | None,
+    partition: tuple[str, str] | None = None,
+    full_refresh: bool = False,
+    environment: tuple[str, str] | None = None,
+    executing: bool = True,
+) -> str:
+    """What a data test of marts.t reads (dbt's get_where_subquery, overridden in partitions.sql),
+    the partition given as vars or as Dagster's environment variables."""
     variables = {"partition_start": partition[0], "partition_end": partition[1]} if partition else {}
-    source = (DBT_PROJECT_DIR / "macros" / "partitions.sql").read_text(encoding="utf-8")
-    module = (
-        jinja2.Environment(extensions=["jinja2.ext.do"])
-        .from_string(source)
-        .make_module(
-            {
-                "config": {"where": where},
-                "var": lambda name, default=None: variables.get(name, default),
-                "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
-                "return": give,
-            }
-        )
+    env = {"ZHONGCAO_PARTITION_START": environment[0], "ZHONGCAO_PARTITION_END": environment[1]} if environment else {}
+    macros = dbt_macros(
+        "partitions.sql",
+        {
+            "config": {"where": where},
+            "var": lambda name, default=None: variables.get(name, default),
+            "env_var": lambda name, default=None: env.get(name, default),
+            "execute": executing,
+            "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
+        },
     )
-    try:
-        module.get_where_subquery("marts.t")
-    except Returned as returned:
-        return returned.args[0]
-    raise AssertionError("get_where_subquery returned nothing")
+    return macros["get_where_subquery"]("marts.t")
 
 
 def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
@@ -84,6 +110,9 @@ def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
     )
     night = rows_a_test_reads(where, ("2026-11-03", "2026-11-04"))
     assert con.execute(f"select count(*) from {night}").fetchone()[0] == 2
+    # Dagster hands the partition over in the environment, read while executing only.
+    assert rows_a_test_reads(where, environment=("2026-11-03", "2026-11-04")) == night
+    assert rows_a_test_reads(where, environment=("2026-11-03", "2026-11-04"), executing=False) == "marts.t"
     # Without partition vars, or rebuilt from nothing, every row is tested.
     assert rows_a_test_reads(where) == "marts.t"
     assert rows_a_test_reads(where, ("2026-11-03", "2026-11-04"), full_refresh=True) == "marts.t"
