@@ -9,8 +9,11 @@ The temporary file starts as a copy of the published one when it can: the marts 
 partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) then take only the days
 the dbt runs since the last publication rebuilt (`meta.dbt_runs`, recorded by dbt itself
 before any model runs; a mart whose paths look back, meta `publish_days_after`, that many days
-after them too), and every other mart is copied whole. Any dbt run without partition
-vars, a changed column list or a file published by an older version means a full copy.
+after them too); the marts a partitioned run rewrites by key (meta `publish_by_run`: the column
+where each row names the dbt invocation that wrote it, which stays in the warehouse) take the
+rows those runs wrote, replacing the published rows of the same unique keys; every other mart is
+copied whole. Any dbt run without partition vars, a changed column list or a file published by
+an older version means a full copy.
 """
 
 from __future__ import annotations
@@ -39,6 +42,15 @@ class PublishedModel:
     columns: dict[str, str]
     day_column: str | None = None  # rebuilt by day in partitioned runs: published by day too
     days_after: int = 0  # a partitioned run also rewrites this many days after its window
+    run_column: str | None = None  # names each row's dbt invocation: published by run, not published itself
+    unique_key: tuple[str, ...] = ()  # what a partitioned run replaces rows by (dbt's unique_key)
+
+    def published_columns(self, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        return [(name, kind) for name, kind in columns if name != self.run_column]
+
+    def select_published(self, relation: str) -> str:
+        hidden = f" exclude ({ident(self.run_column)})" if self.run_column else ""
+        return f"select *{hidden} from {relation}"
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class _Plan:
 
     days: list[tuple[date, date]] | None
     runs_through: datetime | None  # the newest dbt run this publication includes
+    invocations: tuple[str, ...] = ()  # the dbt runs since the last publication
 
 
 def published_models(manifest_path: Path) -> list[PublishedModel]:
@@ -63,6 +76,7 @@ def published_models(manifest_path: Path) -> list[PublishedModel]:
     for node in manifest["nodes"].values():
         if node["resource_type"] != "model" or not node["config"].get("meta", {}).get("publish"):
             continue
+        unique_key = node["config"].get("unique_key") or ()
         models.append(
             PublishedModel(
                 schema=node["schema"],
@@ -71,6 +85,8 @@ def published_models(manifest_path: Path) -> list[PublishedModel]:
                 columns={c: " ".join(v.get("description", "").split()) for c, v in node["columns"].items()},
                 day_column=node["config"]["meta"].get("publish_by_day"),
                 days_after=int(node["config"]["meta"].get("publish_days_after", 0)),
+                run_column=node["config"]["meta"].get("publish_by_run"),
+                unique_key=(unique_key,) if isinstance(unique_key, str) else tuple(unique_key),
             )
         )
     return sorted(models, key=lambda m: m.name)
@@ -113,20 +129,21 @@ def _plan(settings: Settings) -> _Plan:
             return _Plan(days=None, runs_through=latest)
         through = con.execute("select max(dbt_runs_through) from previous.main._publication").fetchone()[0]
         runs = con.execute(
-            "select window_start, window_end from warehouse.meta.dbt_runs where ? is null or started_at > ?",
+            "select window_start, window_end, invocation_id from warehouse.meta.dbt_runs "
+            "where ? is null or started_at > ?",
             [through, through],
         ).fetchall()
     finally:
         con.close()
-    if through is None or any(start is None or end is None for start, end in runs):
+    if through is None or any(start is None or end is None for start, end, _ in runs):
         return _Plan(days=None, runs_through=latest)
     merged: list[tuple[date, date]] = []
-    for start, end in sorted(runs):
+    for start, end, _ in sorted(runs):
         if merged and start <= merged[-1][1] + timedelta(days=1):  # overlapping or adjacent
             merged[-1] = (merged[-1][0], max(merged[-1][1], end))
         else:
             merged.append((start, end))
-    return _Plan(days=merged, runs_through=latest)
+    return _Plan(days=merged, runs_through=latest, invocations=tuple(sorted(i for _, _, i in runs)))
 
 
 def _comment(con, model: PublishedModel) -> None:
@@ -142,6 +159,20 @@ def _days_filter(column: str, days: list[tuple[date, date]]) -> str:
     return " or ".join(
         f"{ident(column)} between {literal(start.isoformat())} and {literal(end.isoformat())}" for start, end in days
     )
+
+
+def _replace_rows_of_runs(con, model: PublishedModel, source: str, table: str, invocations: tuple[str, ...]) -> None:
+    """The rows the dbt `invocations` wrote replace the published rows of their unique keys, as
+    dbt's delete+insert replaced them in the warehouse."""
+    runs = ", ".join(literal(i) for i in invocations)
+    key = ", ".join(ident(c) for c in model.unique_key)
+    con.execute(
+        f"create or replace temporary table rows_of_runs as "
+        f"{model.select_published(source)} where {ident(model.run_column)} in ({runs})"
+    )
+    con.execute(f"delete from {table} where ({key}) in (select {key} from rows_of_runs)")
+    con.execute(f"insert into {table} select * from rows_of_runs")
+    con.execute("drop table rows_of_runs")
 
 
 def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Publication:
@@ -177,19 +208,22 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
             for model in models:
                 source = f"warehouse.{ident(model.schema)}.{ident(model.name)}"
                 table = f"main.{ident(model.name)}"
-                if (
+                patchable = (
                     by_day
-                    and model.day_column
                     and model.name in present
-                    and _table_columns(con, table) == _table_columns(con, source)
-                ):
+                    and _table_columns(con, table) == model.published_columns(_table_columns(con, source))
+                )
+                if patchable and model.day_column:
                     if plan.days:
                         after = timedelta(days=model.days_after)
                         changed = _days_filter(model.day_column, [(start, end + after) for start, end in plan.days])
                         con.execute(f"delete from {table} where {changed}")
                         con.execute(f"insert into {table} select * from {source} where {changed}")
+                elif patchable and model.run_column and model.unique_key:
+                    if plan.invocations:
+                        _replace_rows_of_runs(con, model, source, table, plan.invocations)
                 else:
-                    con.execute(f"create or replace table {table} as select * from {source}")
+                    con.execute(f"create or replace table {table} as {model.select_published(source)}")
                 _comment(con, model)
                 tables[model.name] = con.execute(f"select count(*) from {table}").fetchone()[0]
             for gone in present - set(tables) - {"_publication"}:  # a mart no longer published

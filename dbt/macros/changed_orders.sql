@@ -174,3 +174,11 @@
         delete from {{ this }} where {{ in_aipl_people_rebuilt('person_key') }}
     {%- endif -%}
 {%- endmacro %}
+
+{#- The dbt invocation writing a row of a mart incremental by order (meta.dbt_runs.invocation_id),
+    for the column the mart's meta `publish_by_run` names: the publication replaces only the
+    rows of the runs since its last one, by the mart's unique key (zhongcao/publish.py), instead
+    of copying millions of orders a night. The column stays in the warehouse. -#}
+{% macro dbt_invocation_id() -%}
+    cast('{{ invocation_id }}' as {{ text_type() }})
+{%- endmacro %}

@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import PUBLISHED_COLUMNS
 from tests.e2e.conftest import copy_workspace, dbt_build
 
 pytestmark = pytest.mark.e2e
@@ -24,7 +25,11 @@ QUIET_ORDERS = (
 
 
 def rows(con, table: str, order_ids: list[str]) -> set:
-    return set(con.execute(f"select * from {table} where order_id in (select unnest(?))", [order_ids]).fetchall())
+    return set(
+        con.execute(
+            f"select {PUBLISHED_COLUMNS} from {table} where order_id in (select unnest(?))", [order_ids]
+        ).fetchall()
+    )
 
 
 # The category whose AIPL rows the night is made to find missing.

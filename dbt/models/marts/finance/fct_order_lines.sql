@@ -5,7 +5,12 @@
 -- Incremental by order: a partitioned run rebuilds the orders int_sales__changed_orders lists as
 -- exported or drifted (a line holds no repurchase numbers) and every paid order of the months
 -- whose marketing allocation it redid.
-{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key=['store', 'order_id']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=by_key_strategy(),
+    unique_key=['store', 'order_id'],
+    meta={'publish_by_run': 'dbt_invocation_id'}
+) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}
 {%- set rebuilt = '(store, order_id) in (select rebuilt.store, rebuilt.order_id from rebuilt)'
     if is_partitioned_run() else 'true' %}
@@ -181,7 +186,8 @@ margins as (
         cast(commission + points as decimal(18, 2)) as platform_fees,
         cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost as decimal(18, 2)) as cm2,
         cast(net_revenue - cogs - commission - points - payment_fee - logistics_cost - marketing_cost as decimal(18, 2))
-            as cm3
+            as cm3,
+        {{ dbt_invocation_id() }} as dbt_invocation_id
     from final
 )
 

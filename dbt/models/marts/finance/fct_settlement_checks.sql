@@ -5,7 +5,12 @@
 -- `matched` or the kind of discrepancy, with the amounts and a reason. Incremental by order id:
 -- a partitioned run redoes the checks of the orders int_sales__changed_orders lists as exported
 -- (a bill or waybill of the partition's days makes its order id listed, known or not).
-{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='order_id') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=by_key_strategy(),
+    unique_key='order_id',
+    meta={'publish_by_run': 'dbt_invocation_id'}
+) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}
 with orders as (
     select * from {{ ref('stg_tmall__orders') }}
@@ -219,7 +224,8 @@ final as (
         cast(expected_amount as decimal(18, 2)) as expected_amount,
         cast(billed_amount as decimal(18, 2)) as billed_amount,
         cast(billed_amount - expected_amount as decimal(18, 2)) as difference,
-        reason
+        reason,
+        {{ dbt_invocation_id() }} as dbt_invocation_id
     from unioned
 )
 

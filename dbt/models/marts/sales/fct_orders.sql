@@ -1,4 +1,9 @@
-{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key=['store', 'order_id']) }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=by_key_strategy(),
+    unique_key=['store', 'order_id'],
+    meta={'publish_by_run': 'dbt_invocation_id'}
+) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}
 -- Incremental by order: a partitioned run rebuilds the orders int_sales__changed_orders lists,
 -- which hold every order of each person they touch (conversion numbers count a person's orders).
@@ -97,7 +102,8 @@ final as (
             conversion_number > 1
             and {{ days_between('previous_conversion_date', 'paid_date') }} <= {{ var('repurchase_window_days') }},
             false
-        ) as is_repurchase
+        ) as is_repurchase,
+        {{ dbt_invocation_id() }} as dbt_invocation_id
     from sequenced
 )
 
