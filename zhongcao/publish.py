@@ -1,19 +1,22 @@
 """Atomic publication of the public marts into the separate DuckDB file BI tools read.
 
 A BI tool holding the published file open must never block or break a run (DuckDB file
-locks, see shared/stack-facts.md), so the new version is written to a private temporary
-file beside it and swapped in with os.replace: readers already connected keep the old
-snapshot, new connections see the new one, and a failure leaves the old file untouched.
+locks, see shared/stack-facts.md), so the published path is a symbolic link to a version file
+beside it (`.<name>.<id>.version`), and a publication writes a version no reader holds and swaps
+the link with os.replace: readers already connected keep their snapshot, new connections see
+the new one, and a failure leaves the link and what it points at untouched.
 
-The temporary file starts as a copy of the published one when it can: the marts that a
-partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) then take only the days
-the dbt runs since the last publication rebuilt (`meta.dbt_runs`, recorded by dbt itself
-before any model runs; a mart whose paths look back, meta `publish_days_after`, that many days
-after them too); the marts a partitioned run rewrites by key (meta `publish_by_run`: the column
-where each row names the dbt invocation that wrote it, which stays in the warehouse) take the
-rows those runs wrote, replacing the published rows of the same unique keys; every other mart is
+The version written is, when it can be, the previous one (the spare: what the link pointed at
+before the last swap, if no reader still holds it), patched in place in one transaction;
+otherwise a copy of the current one, or a new file. What is patched: the marts that a
+partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) take only the days the dbt
+runs since that version's publication rebuilt (`meta.dbt_runs`, recorded by dbt itself before
+any model runs; a mart whose paths look back, meta `publish_days_after`, that many days after
+them too); the marts a partitioned run rewrites by key (meta `publish_by_run`: the column where
+each row names the dbt invocation that wrote it, which stays in the warehouse) take the rows
+those runs wrote, replacing the published rows of the same unique keys; every other mart is
 copied whole. Any dbt run without partition vars, a changed column list or a file published by
-an older version means a full copy.
+an older version means a full copy into a new file.
 """
 
 from __future__ import annotations
@@ -104,37 +107,29 @@ def _table_columns(con, relation: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(f"describe {relation}").fetchall()]
 
 
-def _plan(settings: Settings) -> _Plan:
-    """Read the previous publication and the warehouse's dbt runs (both read-only)."""
-    target = settings.published
-    con = duckdb.connect()
+def _plan(con, previous: str | None) -> _Plan:
+    """What the dbt runs since the publication in the database `previous` (None: no previous
+    publication) rebuilt; `con` has the warehouse attached as `warehouse`."""
+    has_runs = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name = 'meta' and table_name = 'dbt_runs'"
+    ).fetchone()[0]
+    if not has_runs:
+        return _Plan(days=None, runs_through=None)
+    latest = con.execute("select max(started_at) from warehouse.meta.dbt_runs").fetchone()[0]
+    if previous is None:
+        return _Plan(days=None, runs_through=latest)
     try:
-        con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
-        has_runs = con.execute(
-            "select count(*) from duckdb_tables() where database_name = 'warehouse' "
-            "and schema_name = 'meta' and table_name = 'dbt_runs'"
-        ).fetchone()[0]
-        if not has_runs:
-            return _Plan(days=None, runs_through=None)
-        latest = con.execute("select max(started_at) from warehouse.meta.dbt_runs").fetchone()[0]
-        wal = target.with_name(target.name + ".wal")
-        if not target.exists() or wal.exists():
-            return _Plan(days=None, runs_through=latest)
-        try:
-            con.execute(f"attach {literal(str(target))} as previous (read_only)")
-            columns = {name for name, _ in _table_columns(con, "previous.main._publication")}
-        except duckdb.Error:
-            return _Plan(days=None, runs_through=latest)  # unreadable, or published before this scheme
-        if "dbt_runs_through" not in columns:
-            return _Plan(days=None, runs_through=latest)
-        through = con.execute("select max(dbt_runs_through) from previous.main._publication").fetchone()[0]
-        runs = con.execute(
-            "select window_start, window_end, invocation_id from warehouse.meta.dbt_runs "
-            "where ? is null or started_at > ?",
-            [through, through],
-        ).fetchall()
-    finally:
-        con.close()
+        columns = {name for name, _ in _table_columns(con, f"{previous}.main._publication")}
+    except duckdb.Error:
+        return _Plan(days=None, runs_through=latest)  # nothing published there yet
+    if "dbt_runs_through" not in columns:
+        return _Plan(days=None, runs_through=latest)  # published before this scheme
+    through = con.execute(f"select max(dbt_runs_through) from {previous}.main._publication").fetchone()[0]
+    runs = con.execute(
+        "select window_start, window_end, invocation_id from warehouse.meta.dbt_runs where ? is null or started_at > ?",
+        [through, through],
+    ).fetchall()
     if through is None or any(start is None or end is None for start, end, _ in runs):
         return _Plan(days=None, runs_through=latest)
     merged: list[tuple[date, date]] = []
@@ -175,79 +170,167 @@ def _replace_rows_of_runs(con, model: PublishedModel, source: str, table: str, i
     con.execute("drop table rows_of_runs")
 
 
+def _versions(target: Path) -> list[Path]:
+    """The version files of the published path, newest first."""
+    found = [p for p in target.parent.glob(f".{target.name}.*.version") if p.is_file()]
+    return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _current(target: Path) -> Path | None:
+    """The file BI tools open now: the link's version, or a plain file published before links."""
+    if target.is_symlink():
+        version = target.parent / os.readlink(target)
+        return version if version.is_file() else None
+    return target if target.is_file() else None
+
+
+def _prepare(con, settings: Settings) -> None:
+    con.execute("set enable_progress_bar = false")
+    # A copy streams: DuckDB's default limit (80 % of the machine) only filled its cache,
+    # taking the run process from 3.5 to 8.8 GB on 50 M touchpoints. With 1 GB the full
+    # copy took as long (66 s) and peaked at 1.1 GB.
+    con.execute(f"set memory_limit = {literal(PUBLISH_MEMORY)}")
+    con.execute(f"set temp_directory = {literal(str(settings.home / 'tmp' / 'duckdb'))}")
+    con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
+
+
+def _open_spare(settings: Settings, spare: Path):
+    """A read-write connection to the previous version and what patching it takes, or None when a
+    reader still holds it (DuckDB's lock), it is unreadable (a run killed while copying it), or
+    only a full copy would do. Not taken, it is removed after the swap (a reader keeps its inode)."""
+    try:
+        con = duckdb.connect(str(spare))
+    except duckdb.Error:
+        return None
+    try:
+        _prepare(con, settings)
+        plan = _plan(con, ident(con.execute("select current_database()").fetchone()[0]))
+    except BaseException:
+        con.close()
+        raise
+    if plan.days is None:
+        con.close()
+        return None  # a full copy goes to a new, compact file
+    return con, plan
+
+
+def _remove(version: Path) -> None:
+    for path in (version, version.with_name(version.name + ".wal")):
+        path.unlink(missing_ok=True)
+
+
+def _write(con, models: list[PublishedModel], plan: _Plan, run_id: str) -> tuple[dict[str, int], str]:
+    by_day = plan.days is not None
+    tables: dict[str, int] = {}
+    listed = con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() and schema_name = 'main'"
+    )
+    present = {r[0] for r in listed.fetchall()}
+    for model in models:
+        source = f"warehouse.{ident(model.schema)}.{ident(model.name)}"
+        table = f"main.{ident(model.name)}"
+        patchable = (
+            by_day
+            and model.name in present
+            and _table_columns(con, table) == model.published_columns(_table_columns(con, source))
+        )
+        if patchable and model.day_column:
+            if plan.days:
+                after = timedelta(days=model.days_after)
+                changed = _days_filter(model.day_column, [(start, end + after) for start, end in plan.days])
+                con.execute(f"delete from {table} where {changed}")
+                con.execute(f"insert into {table} select * from {source} where {changed}")
+        elif patchable and model.run_column and model.unique_key:
+            if plan.invocations:
+                _replace_rows_of_runs(con, model, source, table, plan.invocations)
+        else:
+            con.execute(f"create or replace table {table} as {model.select_published(source)}")
+        _comment(con, model)
+        tables[model.name] = con.execute(f"select count(*) from {table}").fetchone()[0]
+    for gone in present - set(tables) - {"_publication"}:  # a mart no longer published
+        con.execute(f"drop table main.{ident(gone)}")
+    if not by_day:
+        mode = "full"
+    else:
+        mode = "days " + ", ".join(f"{start} to {end}" for start, end in plan.days) if plan.days else "no days"
+    con.execute(
+        "create or replace table main._publication as select ? as published_at, ? as run_id, "
+        "? as tables, ? as mode, cast(? as timestamp) as dbt_runs_through",
+        [datetime.now(UTC).replace(tzinfo=None), run_id, json.dumps(tables), mode, plan.runs_through],
+    )
+    con.execute("comment on table main._publication is 'When and by which Dagster run this file was published'")
+    return tables, mode
+
+
 def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Publication:
     if not models:
         raise ValueError("nothing to publish: no dbt model has meta.publish = true")
     target = settings.published
     target.parent.mkdir(parents=True, exist_ok=True)
-    # One run publishes at a time (zhongcao/runlock.py): any temporary file here was left by a
-    # run that was killed while publishing.
-    for stale in target.parent.glob(f".{target.name}.*.tmp*"):
-        stale.unlink(missing_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    plan = _plan(settings)
-    by_day = plan.days is not None
-    tables: dict[str, int] = {}
-    try:
-        if by_day:
-            shutil.copyfile(target, temporary)
-        con = duckdb.connect(str(temporary))
+    # One run publishes at a time (zhongcao/runlock.py): a half-written version or a link here
+    # was left by a run killed while publishing (.tmp: by versions before links).
+    for pattern in (".*.tmp*", ".*.partial*", ".*.link"):
+        for stale in target.parent.glob(f".{target.name}{pattern}"):
+            stale.unlink(missing_ok=True)
+    current = _current(target)
+    opened = None
+    spares = [v for v in _versions(target) if v != current]
+    if spares:
+        opened = _open_spare(settings, spares[0])
+    if opened is not None:
+        version, (con, plan) = spares[0], opened
+        written = version
+    else:
+        # A new version is written under another name, so a `.version` file is always whole.
+        version = target.with_name(f".{target.name}.{uuid.uuid4().hex}.version")
+        written = version.with_suffix(".partial")
+        con = duckdb.connect()
         try:
-            con.execute("set enable_progress_bar = false")
-            # A copy streams: DuckDB's default limit (80 % of the machine) only filled its cache,
-            # taking the run process from 3.5 to 8.8 GB on 50 M touchpoints. With 1 GB the full
-            # copy took as long (66 s) and peaked at 1.1 GB.
-            con.execute(f"set memory_limit = {literal(PUBLISH_MEMORY)}")
-            con.execute(f"set temp_directory = {literal(str(settings.home / 'tmp' / 'duckdb'))}")
-            con.execute(f"attach {literal(str(settings.warehouse))} as warehouse (read_only)")
-            listed = con.execute(
-                "select table_name from duckdb_tables() where database_name = current_database() "
-                "and schema_name = 'main'"
-            )
-            present = {r[0] for r in listed.fetchall()}
-            for model in models:
-                source = f"warehouse.{ident(model.schema)}.{ident(model.name)}"
-                table = f"main.{ident(model.name)}"
-                patchable = (
-                    by_day
-                    and model.name in present
-                    and _table_columns(con, table) == model.published_columns(_table_columns(con, source))
-                )
-                if patchable and model.day_column:
-                    if plan.days:
-                        after = timedelta(days=model.days_after)
-                        changed = _days_filter(model.day_column, [(start, end + after) for start, end in plan.days])
-                        con.execute(f"delete from {table} where {changed}")
-                        con.execute(f"insert into {table} select * from {source} where {changed}")
-                elif patchable and model.run_column and model.unique_key:
-                    if plan.invocations:
-                        _replace_rows_of_runs(con, model, source, table, plan.invocations)
-                else:
-                    con.execute(f"create or replace table {table} as {model.select_published(source)}")
-                _comment(con, model)
-                tables[model.name] = con.execute(f"select count(*) from {table}").fetchone()[0]
-            for gone in present - set(tables) - {"_publication"}:  # a mart no longer published
-                con.execute(f"drop table main.{ident(gone)}")
-            con.execute("detach warehouse")
-            if not by_day:
-                mode = "full"
+            _prepare(con, settings)
+            if current is not None and not current.with_name(current.name + ".wal").exists():
+                con.execute(f"attach {literal(str(current))} as previous (read_only)")
+                plan = _plan(con, "previous")
             else:
-                mode = "days " + ", ".join(f"{start} to {end}" for start, end in plan.days) if plan.days else "no days"
-            con.execute(
-                "create or replace table main._publication as select ? as published_at, ? as run_id, "
-                "? as tables, ? as mode, cast(? as timestamp) as dbt_runs_through",
-                [datetime.now(UTC).replace(tzinfo=None), run_id, json.dumps(tables), mode, plan.runs_through],
-            )
-            con.execute("comment on table main._publication is 'When and by which Dagster run this file was published'")
+                plan = _plan(con, None)
+        finally:
+            con.close()
+        try:
+            if plan.days is not None:
+                shutil.copyfile(current, written)
+            con = duckdb.connect(str(written))
+            _prepare(con, settings)
+        except BaseException:
+            _remove(written)
+            raise
+    try:
+        try:
+            if opened is not None:
+                # In place, the spare goes from one whole publication to the next: a run killed
+                # half-way leaves it as it was, still a spare.
+                con.execute("begin transaction")
+            tables, mode = _write(con, models, plan, run_id)
+            if opened is not None:
+                con.execute("commit")
+            con.execute("detach warehouse")
             con.execute("checkpoint")
         finally:
             con.close()
-        _fsync(temporary)
-        os.replace(temporary, target)
-        _fsync(target.parent)
-    finally:
-        for leftover in (temporary, temporary.with_name(temporary.name + ".wal")):
-            leftover.unlink(missing_ok=True)
+        _fsync(written)
+        if written != version:
+            os.replace(written, version)
+        link = target.with_name(f".{target.name}.{uuid.uuid4().hex}.link")
+        os.symlink(version.name, link)
+        os.replace(link, target)
+    except BaseException:
+        if opened is None:
+            _remove(written)
+            _remove(version)
+        raise
+    _fsync(target.parent)
+    # The version just replaced stays as the next spare (a reader may hold it); older ones go.
+    for old in _versions(target):
+        if old not in (version, current):
+            _remove(old)
     return Publication(path=target, tables=tables, mode=mode)
 
 

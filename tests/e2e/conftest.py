@@ -211,7 +211,7 @@ def copy_workspace(built_settings, into: Path, monkeypatch):
     """A private copy of that run's workspace (landing folder, warehouse, published file, Dagster
     storage) in `into`, for tests that start from a successful run without paying for another."""
     home, landing = into / "home", into / "landing"
-    shutil.copytree(built_settings.home, home)
+    shutil.copytree(built_settings.home, home, symlinks=True)  # the published link stays a link
     shutil.copytree(built_settings.landing, landing)  # copy2 keeps the files' modification times
     return isolate(home, landing, monkeypatch)
 

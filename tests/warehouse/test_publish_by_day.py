@@ -1,11 +1,16 @@
-"""The publication copies into the BI file only the days the dbt runs since the last one rebuilt,
-for the marts rebuilt by day; everything else is copied whole. Real DuckDB files throughout."""
+"""The publication patches a version of the BI file with only the days (by-day marts) and the
+orders (by-order marts) the dbt runs since that version was published rewrote; everything else
+is copied whole. The published path links to the version written. Real DuckDB files throughout."""
 
+import os
+import subprocess
+import sys
 from datetime import date
 
 import duckdb
 import pytest
 
+import zhongcao.publish as publication_module
 from zhongcao.config import Settings
 from zhongcao.publish import PublishedModel, publish
 
@@ -87,12 +92,18 @@ def test_days_rebuilt_since_the_last_publication_are_copied_and_nothing_else(set
     assert published(settings, "select n from totals") == [(4,)]
     assert published(settings, "select comment from duckdb_columns() where table_name = 'totals'") == [("how many",)]
 
-    # Nothing rebuilt since: the marts copied whole are refreshed, the by-day ones left alone.
-    assert publish(settings, MODELS, "run-3").mode == "no days"
+    # Nothing rebuilt since. The next publication patches the version BI read before run-2 (the
+    # spare), which lacks the days of both runs; the one after that, run-2's version: no days.
+    assert publish(settings, MODELS, "run-3").mode == "days 2026-11-03 to 2026-11-04"
+    assert published(settings, "select day, v from events order by day")[2:] == [
+        (date(2026, 11, 3), 2),
+        (date(2026, 11, 4), 2),
+    ]
+    assert publish(settings, MODELS, "run-4").mode == "no days"
 
     # A dbt run without partition vars may have rewritten any day: a full copy.
     warehouse(settings, run(None, None, "2026-11-06 02:00:00"))
-    assert publish(settings, MODELS, "run-4").mode == "full"
+    assert publish(settings, MODELS, "run-5").mode == "full"
     assert published(settings, "select count(*) from events where v = 2") == [(4,)]
 
 
@@ -183,3 +194,102 @@ def test_a_mart_rewritten_by_key_takes_the_rows_of_the_runs_since_the_last_publi
     warehouse(settings, run(None, None, "2026-11-06 02:00:00"))
     assert publish(settings, [orders], "run-3").mode == "full"
     assert published(settings, "select v from orders where order_id = 'B'") == [(9,)]
+
+
+READER = """
+import sys, time, pathlib, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+total = lambda: con.execute("select sum(v) from events").fetchone()[0]
+print(total(), flush=True)
+while not pathlib.Path(sys.argv[2]).exists():
+    time.sleep(0.05)
+print(total(), flush=True)
+"""
+
+
+def versions(settings) -> set[str]:
+    return {p.name for p in settings.published.parent.glob(".*.version")}
+
+
+def linked(settings) -> str:
+    assert settings.published.is_symlink()
+    return os.readlink(settings.published)
+
+
+def test_the_link_alternates_between_two_versions_and_skips_one_a_reader_holds(settings, tmp_path):
+    publish(settings, MODELS, "run-1")
+    first = linked(settings)
+    assert versions(settings) == {first}
+
+    def night(v: int, at: str) -> None:
+        warehouse(settings, f"update marts.events set v = {v};" + run("2026-11-03", "2026-11-03", at))
+
+    night(2, "2026-11-05 02:00:00")
+    publish(settings, MODELS, "run-2")  # the only other version is the one BI reads: a copy of it
+    second = linked(settings)
+    assert second != first and versions(settings) == {first, second}
+
+    night(3, "2026-11-06 02:00:00")
+    publication = publish(settings, MODELS, "run-3")  # the first version, patched in place
+    assert linked(settings) == first and versions(settings) == {first, second}
+    # It took the days of both runs since its own publication (11-03 only: 11-01 stays 1).
+    assert publication.mode == "days 2026-11-03 to 2026-11-03"
+    assert published(settings, "select day, v from events order by day") == [
+        (date(2026, 11, 1), 1),
+        (date(2026, 11, 2), 1),
+        (date(2026, 11, 3), 3),
+    ]
+
+    # A BI tool connects (to the first version) and stays connected over two publications: the
+    # second one finds its spare held and writes a new version beside it.
+    go = tmp_path / "go"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(settings.published), str(go)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "5"
+        night(4, "2026-11-07 02:00:00")
+        publish(settings, MODELS, "run-4")
+        assert linked(settings) == second
+        night(5, "2026-11-08 02:00:00")
+        publish(settings, MODELS, "run-5")
+        third = linked(settings)
+        assert third not in (first, second)
+        assert versions(settings) == {second, third}  # the held one is gone from the folder only
+        assert published(settings, "select sum(v) from events") == [(7,)]
+        go.touch()
+        assert reader.stdout.readline().strip() == "5", "the reader keeps its snapshot"
+        assert reader.wait(timeout=30) == 0
+    finally:
+        reader.kill()
+
+
+def test_a_publication_that_fails_half_way_leaves_every_version_whole(settings, monkeypatch):
+    publish(settings, MODELS, "run-1")
+    first = linked(settings)
+    warehouse(settings, "update marts.events set v = 2;" + run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00"))
+    publish(settings, MODELS, "run-2")
+    second = linked(settings)
+
+    def fail_on_totals(con, model):
+        if model.name == "totals":  # after the days of `events` were replaced
+            raise OSError("disk full")
+
+    warehouse(settings, "update marts.events set v = 3;" + run("2026-11-03", "2026-11-03", "2026-11-06 02:00:00"))
+    with monkeypatch.context() as failing:
+        failing.setattr(publication_module, "_comment", fail_on_totals)
+        with pytest.raises(OSError, match="disk full"):
+            publish(settings, MODELS, "run-3")  # patching the first version in place
+    assert linked(settings) == second
+    assert versions(settings) == {first, second}
+    spare = duckdb.connect(str(settings.published.parent / first), read_only=True)
+    try:  # rolled back: still run-1's publication
+        assert spare.execute("select run_id from _publication").fetchall() == [("run-1",)]
+        assert spare.execute("select sum(v) from events").fetchall() == [(3,)]
+    finally:
+        spare.close()
+
+    publish(settings, MODELS, "run-4")
+    assert linked(settings) == first
+    assert published(settings, "select day, v from events order by day")[2:] == [(date(2026, 11, 3), 3)]
+    assert not list(settings.published.parent.glob(".*.partial*"))

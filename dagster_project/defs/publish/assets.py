@@ -1,4 +1,4 @@
-"""The publish asset: swaps a freshly written BI file into place, only behind passed checks."""
+"""The publish asset: swaps a freshly written version of the BI file into place, only behind passed checks."""
 
 import dagster as dg
 import duckdb
@@ -42,9 +42,10 @@ def _unpassed_suites(settings: Settings, run_id: str) -> list[str]:
     group_name="publish",
     deps=[dg.AssetKey([m.schema, m.name]) for m in PUBLISHED_MODELS],
     kinds={"duckdb"},
-    description="Writes the public marts to the BI database (ZHONGCAO_PUBLISHED) by an atomic swap. "
-    "Runs only when every blocking check upstream passed in the same run; otherwise the previous "
-    "file stays in place byte for byte. A partition is published when the file holds its day.",
+    description="Writes the public marts to the BI database (ZHONGCAO_PUBLISHED, a link to the current "
+    "version) by an atomic swap of the link. Runs only when every blocking check upstream passed in the "
+    "same run; otherwise the current version stays in place byte for byte. A partition is published when "
+    "the file holds its day.",
     partitions_def=daily_partitions,
     backfill_policy=single_run,
 )
