@@ -34,6 +34,12 @@ CONTRACTS_DIR = Path(__file__).resolve().parent / "contracts"
 DEMO_PII_KEY = "zhongcao-demo-key-change-me"
 
 
+def _resolved_folder(path: Path) -> Path:
+    """An absolute path with its folder resolved but not the file itself: the published path is a
+    link to the current version (zhongcao/publish.py), and the link is what gets replaced."""
+    return path.absolute().parent.resolve() / path.name
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -62,7 +68,9 @@ class Settings:
             home=home,
             landing=landing,
             warehouse=Path(os.environ.get("ZHONGCAO_WAREHOUSE", home / "warehouse.duckdb")).resolve(),
-            published=Path(os.environ.get("ZHONGCAO_PUBLISHED", home / "published" / "zhongcao.duckdb")).resolve(),
+            published=_resolved_folder(
+                Path(os.environ.get("ZHONGCAO_PUBLISHED", home / "published" / "zhongcao.duckdb"))
+            ),
             quarantine=Path(os.environ.get("ZHONGCAO_QUARANTINE", home / "quarantine")).resolve(),
             pii_key=os.environ.get("ZHONGCAO_PII_KEY", DEMO_PII_KEY).encode(),
             quarantine_mode=os.environ.get("ZHONGCAO_QUARANTINE_MODE", default_mode),

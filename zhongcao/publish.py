@@ -172,7 +172,7 @@ def _replace_rows_of_runs(con, model: PublishedModel, source: str, table: str, i
 
 def _versions(target: Path) -> list[Path]:
     """The version files of the published path, newest first."""
-    found = [p for p in target.parent.glob(f".{target.name}.*.version") if p.is_file()]
+    found = [p for p in target.parent.glob(f".{target.name}.*.version") if p.is_file() and not p.is_symlink()]
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 

@@ -136,6 +136,7 @@ def story(tmp_path_factory):
             day = date.fromisoformat(request.partition_key)
             told["night"] = run_main_job(settings, quiet=True, start=day, end=day, tags=request.tags)
             told["publications"].append(publication_mode(settings))
+            told["spare"] = [os.readlink(settings.published)]  # the night's version: kept as the spare
 
             deliver(landing, LATE_SYCM, now + 20)
             deliver(landing, CORRECTED_TOUCHES, now + 20)
@@ -234,6 +235,13 @@ def test_nights_publish_only_the_days_they_rebuilt_into_the_big_marts(story):
     # one that completed both rebuilt 11-04; the sensor's run rebuilt 11-03 and 11-04. The
     # test below shows the file so patched equals a full build.
     assert story["publications"] == ["full", "days 2026-11-04 to 2026-11-04", "days 2026-11-03 to 2026-11-04"]
+    # The BI path links to one of two whole versions beside it (the third publication patched
+    # the backfill's in place).
+    link = story["settings"].published
+    assert link.is_symlink()
+    version = link.parent / os.readlink(link)
+    assert version.is_file() and not version.is_symlink()
+    assert sorted(p.name for p in link.parent.glob(".*.version")) == sorted([version.name, *story["spare"]])
 
 
 def test_nights_keep_dbt_partial_parse(story):

@@ -293,3 +293,13 @@ def test_a_publication_that_fails_half_way_leaves_every_version_whole(settings, 
     assert linked(settings) == first
     assert published(settings, "select day, v from events order by day")[2:] == [(date(2026, 11, 3), 3)]
     assert not list(settings.published.parent.glob(".*.partial*"))
+
+
+def test_settings_keep_the_published_link_rather_than_the_version_it_points_at(tmp_path, monkeypatch):
+    folder = tmp_path / "published"
+    folder.mkdir()
+    (folder / ".bi.duckdb.1.version").write_bytes(b"")
+    (folder / "bi.duckdb").symlink_to(".bi.duckdb.1.version")
+    monkeypatch.setenv("ZHONGCAO_HOME", str(tmp_path))
+    monkeypatch.setenv("ZHONGCAO_PUBLISHED", str(folder / "bi.duckdb"))
+    assert Settings.from_env().published == folder.resolve() / "bi.duckdb"
