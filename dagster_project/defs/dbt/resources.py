@@ -97,24 +97,24 @@ def save_partial_parse(target: Path, saved_parse: Path) -> None:
     os.replace(temporary, saved_parse)
 
 
+def _set_environment(values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def environment(values: Mapping[str, str | None]) -> Iterator[None]:
     """os.environ with `values` set (None: unset) for the duration, as it was afterwards: dbt
     runs as a subprocess of dagster-dbt, which passes it this process's environment only."""
     before = {name: os.environ.get(name) for name in values}
     try:
-        for name, value in values.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(values)
         yield
     finally:
-        for name, value in before.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
+        _set_environment(before)
 
 
 class VenvDbtCliResource(DbtCliResource):
