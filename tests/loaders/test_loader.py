@@ -37,6 +37,30 @@ def query(settings, sql, params=None):
         con.close()
 
 
+# Cells around the two shortcuts of zc_clean (a tab after the value, Excel's ="…"): padding
+# inside or beside them, several quirks at once, non-BMP and combining characters, null tokens.
+# fmt: off
+CELL_EDGES = [
+    "a\t", "\t", "a\t\t", " a\t", "`a\t", "\na\t", "a\r\t", "a\x0b\t", "a\u3000\t", "\u00a0a\t",
+    "a\u00a0\t", "ab\u0301\t", "𠮷\t", "-\t", "--\t", "\t-", '="a"', '=""', '="', '="a', '=" a"', '="a "',
+    '="a""', '=""""', '="-"', '="a"\t', '="\u3000a"', '="a\u00a0"', '="\u00a0a"', '="a\nb"', '="\u0301a"',
+    '="\ta"', '="a\t"', '="x"\t\t', '`="1"', '="1" ', '  ="1"  ', "=1", '="1"x"', "x", "", " ", "-", "--", None,
+]
+# fmt: on
+
+
+def test_cleaning_shortcuts_give_what_the_full_unwrap_gives():
+    con = duckdb.connect()
+    con.execute(loader_module.MACROS)
+    differing = con.execute(
+        "select v, zc_clean(v), zc_unwrap(v) from unnest(?) as t(v) where zc_clean(v) is distinct from zc_unwrap(v)",
+        [CELL_EDGES],
+    ).fetchall()
+    assert differing == []
+    shortcut = con.execute("select zc_clean(v) from unnest(?) as t(v)", [["4100007\t", '="4100007"', "`4100007"]])
+    assert shortcut.fetchall() == [("4100007",)] * 3
+
+
 def test_quirky_values_are_typed_exactly(workspace):
     write_export(
         workspace.landing,
