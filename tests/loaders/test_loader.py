@@ -548,3 +548,50 @@ def test_rows_with_too_many_fields_keep_every_line_number_exact(workspace):
         ("104", 6),
         ("105", 7),
     ]
+
+
+def test_reexport_replaces_its_days_to_the_edges_of_the_day(workspace):
+    """A re-export replaces the rows of its days from 00:00:00 to 23:59:59 (the loader also
+    narrows the rows it reads to its days by a range on the stored timestamp) and leaves the
+    neighbouring days, whose first and last second sit right beside that range, alone."""
+    header = "oneid,platform,event,ts,campaign_id,note_id,creator_id,click_id\n"
+
+    def touches(*rows: str) -> str:
+        return header + "".join(f"{row},c1,,,\n" for row in rows)
+
+    write_export(
+        workspace.landing,
+        "databank",
+        "touchpoints",
+        "old.csv",
+        touches(
+            "p0,xiaohongshu,曝光,2026-11-19 23:59:59",
+            "p1,xiaohongshu,曝光,2026-11-20 00:00:00",
+            "p2,xiaohongshu,曝光,2026-11-21 23:59:59",
+            "p3,xiaohongshu,曝光,2026-11-22 00:00:00",
+        ),
+        mtime=1_700_000_000,
+    )
+    load(workspace)
+    write_export(
+        workspace.landing,
+        "databank",
+        "touchpoints",
+        "fix.csv",
+        touches("q1,douyin,点击,2026-11-20 00:00:01", "q2,douyin,点击,2026-11-21 23:59:58"),
+        mtime=1_700_000_100,
+    )
+    outcomes, _ = load(workspace)
+    assert [f.days for f in outcomes["databank__touchpoints"].files if f.status == "loaded"] == [
+        [date(2026, 11, 20), date(2026, 11, 21)]
+    ]
+    assert query(workspace, "select oneid, ts from raw.databank__touchpoints order by ts") == [
+        ("p0", datetime(2026, 11, 19, 23, 59, 59)),
+        ("q1", datetime(2026, 11, 20, 0, 0, 1)),
+        ("q2", datetime(2026, 11, 21, 23, 59, 58)),
+        ("p3", datetime(2026, 11, 22, 0, 0, 0)),
+    ]
+    assert query(workspace, "select covered_key, rows_replaced from meta.supersessions order by 1") == [
+        ("2026-11-20", 1),
+        ("2026-11-21", 1),
+    ]

@@ -803,6 +803,18 @@ class Loader:
 
         row_key, table_key = key_of("t_" + key_col.name), key_of(key_col.stored_name)
         con.execute(f"create or replace temp table zc_keys as select distinct {row_key} as k from zc_good")
+        # The same rows again as a range of constants, which DuckDB checks against each row group's
+        # min/max: the raw table is stored in load order, mostly by day, so a day's file reads the
+        # row groups of its days instead of the whole table (a data-bank day against 50 M rows:
+        # 0.5 s -> 0.02 s, and as much again for the delete).
+        within = "true"
+        first, last = con.execute("select min(k), max(k) from zc_keys").fetchone()
+        if by_date and first is not None:
+            column = ident(key_col.stored_name)
+            within = (
+                f"{column} >= cast({literal(first.isoformat())} as date) "
+                f"and {column} < cast({literal(last.isoformat())} as date) + 1"
+            )
         con.execute(
             f"""
             create or replace temp table zc_owners as
@@ -810,7 +822,7 @@ class Loader:
             from {table} t
             join meta.load_files f on f.file_sha256 = t._file_sha256
                 and f.platform = ? and f.report = ? and f.status = 'loaded'
-            where {table_key} in (select k from zc_keys)
+            where {within} and {table_key} in (select k from zc_keys)
             group by all
             """,
             [contract.platform, contract.report],
@@ -827,7 +839,7 @@ class Loader:
             [contract.platform, contract.report, digest, now],
         )
         con.execute(
-            f"delete from {table} where {table_key} in (select k from zc_keys) "
+            f"delete from {table} where {within} and {table_key} in (select k from zc_keys) "
             f"and {table_key} not in (select k from zc_older)"
         )
         targets = ", ".join(ident(c.stored_name) for c in columns)
