@@ -807,14 +807,17 @@ class Loader:
         # min/max: the raw table is stored in load order, mostly by day, so a day's file reads the
         # row groups of its days instead of the whole table (a data-bank day against 50 M rows:
         # 0.5 s -> 0.02 s, and as much again for the delete).
-        within = "true"
-        first, last = con.execute("select min(k), max(k) from zc_keys").fetchone()
-        if by_date and first is not None:
-            column = ident(key_col.stored_name)
-            within = (
+        first, last = con.execute("select min(k), max(k) from zc_keys").fetchone() if by_date else (None, None)
+
+        def within(column: str) -> str:
+            if first is None:
+                return "true"
+            return (
                 f"{column} >= cast({literal(first.isoformat())} as date) "
                 f"and {column} < cast({literal(last.isoformat())} as date) + 1"
             )
+
+        stored = ident(key_col.stored_name)
         con.execute(
             f"""
             create or replace temp table zc_owners as
@@ -822,7 +825,7 @@ class Loader:
             from {table} t
             join meta.load_files f on f.file_sha256 = t._file_sha256
                 and f.platform = ? and f.report = ? and f.status = 'loaded'
-            where {within} and {table_key} in (select k from zc_keys)
+            where {within("t." + stored)} and {table_key} in (select k from zc_keys)
             group by all
             """,
             [contract.platform, contract.report],
@@ -839,7 +842,7 @@ class Loader:
             [contract.platform, contract.report, digest, now],
         )
         con.execute(
-            f"delete from {table} where {within} and {table_key} in (select k from zc_keys) "
+            f"delete from {table} where {within(stored)} and {table_key} in (select k from zc_keys) "
             f"and {table_key} not in (select k from zc_older)"
         )
         targets = ", ".join(ident(c.stored_name) for c in columns)

@@ -7,9 +7,9 @@ minutes on this machine:
   WAL: a killed process loses nothing, and a power cut can lose the last events but never
   corrupts the file. Databases not in WAL mode keep FULL, where NORMAL could corrupt them.
 - every statement opens a new engine and connection and closes it again (`NullPool`). Closing
-  the last connection to a WAL database checkpoints it, so an event cost ~6 ms (~18 ms for a
+  the last connection to a WAL database checkpoints it, so an event cost ~6 ms (~15 ms for a
   planned asset check: it touches the run's file and the index file three times each). A full
-  build stores ~6,000 events, a night ~1,900. The storages below keep their connections open
+  build stores ~6,100 events, a night ~1,800. The storages below keep their connections open
   (one per file, for the life of the process) and are otherwise Dagster's own classes, files
   and schema: a DAGSTER_HOME can go back to the stock classes at any time.
 
