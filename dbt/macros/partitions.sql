@@ -16,6 +16,17 @@
     {{- return(value) -}}
 {%- endmacro %}
 
+{#- The days this run may rewrite in the incremental models, [start, end], or none when it
+    rebuilds every day (no partition, or --full-refresh). -#}
+{% macro run_window() -%}
+    {%- set start = partition_bound('start') -%}
+    {%- set end = partition_bound('end') -%}
+    {%- if start is none or end is none or flags.FULL_REFRESH -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {{- return([start, end]) -}}
+{%- endmacro %}
+
 {% macro is_partitioned_run() -%}
     {{- return(is_incremental() and partition_bound('start') is not none) -}}
 {%- endmacro %}
@@ -79,9 +90,7 @@
     (zhongcao/publish.py), so a build started outside Dagster, or killed half-way, still counts. -#}
 {% macro record_dbt_run() -%}
     {%- if execute and flags.WHICH in ('run', 'build') and target.type == 'duckdb' -%}
-        {%- set start = partition_bound('start') -%}
-        {%- set end = partition_bound('end') -%}
-        {%- set bounded = start is not none and end is not none and not flags.FULL_REFRESH -%}
+        {%- set window = run_window() -%}
         create schema if not exists meta;
         create table if not exists meta.dbt_runs (
             invocation_id varchar not null,
@@ -93,8 +102,8 @@
         insert into meta.dbt_runs values (
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
-            {{ "cast('" ~ start ~ "' as date)" if bounded else 'null' }},
-            {{ "cast('" ~ end ~ "' as date)" if bounded else 'null' }},
+            {{ "cast('" ~ window[0] ~ "' as date)" if window else 'null' }},
+            {{ "cast('" ~ window[1] ~ "' as date)" if window else 'null' }},
             cast(current_timestamp as timestamp)
         )
     {%- endif -%}
@@ -105,12 +114,11 @@
     `true` without partition vars or with --full-refresh, when every row was built. Tests are
     not incremental models, so this cannot use in_partition. -#}
 {% macro in_run_days(column) -%}
-    {%- set start = partition_bound('start') -%}
-    {%- set end = partition_bound('end') -%}
-    {%- if start is none or end is none or flags.FULL_REFRESH -%}
+    {%- set window = run_window() -%}
+    {%- if window is none -%}
         true
     {%- else -%}
-        {{ column }} between cast('{{ start }}' as date) and cast('{{ end }}' as date)
+        {{ column }} between cast('{{ window[0] }}' as date) and cast('{{ window[1] }}' as date)
     {%- endif -%}
 {%- endmacro %}
 

@@ -1,8 +1,7 @@
 {{ config(materialized='table') }}
 {#- Read before fct_orders is rebuilt: what the warehouse stored for each order until this run.
     Not a ref (fct_orders is downstream of this list); none on a first or full build. -#}
-{%- set partitioned = partition_bound('start') is not none
-    and partition_bound('end') is not none and not flags.FULL_REFRESH -%}
+{%- set partitioned = run_window() is not none -%}
 {%- set stored_orders = none -%}
 {%- if partitioned and execute -%}
     {%- set node = graph.nodes['model.zhongcao.fct_orders'] -%}
