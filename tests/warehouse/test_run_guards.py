@@ -1,6 +1,7 @@
 """Runs that meet another writer: a transient DuckDB lock is waited out by retries; a second
 zhongcao run is refused with a message naming the run that holds the warehouse."""
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -63,3 +64,20 @@ def test_a_second_run_is_refused_while_one_writes(workspace):
     assert "NOT published" in summary
     assert "the warehouse is being written by run the-nightly-run (pid" in summary
     assert "was refused to keep the warehouse consistent" in summary
+
+
+def test_the_command_reports_a_refused_run_and_exits_with_its_status(workspace):
+    # The console entry point leaves without the interpreter's teardown: what the run printed
+    # must still be out (stdout to a pipe is block-buffered), and the status must say it failed.
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    with warehouse_lock(workspace.lock_path, "the-nightly-run"):
+        done = subprocess.run(
+            [sys.executable, "-m", "zhongcao.cli", "run", "--quiet"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=buffered,
+        )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert "zhongcao run FAILED" in done.stdout
+    assert "was refused to keep the warehouse consistent" in done.stdout.splitlines()[-1]
