@@ -223,12 +223,15 @@ def built_workspace(built_settings, tmp_path, monkeypatch):
 
 def dbt_build(settings, target: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     """`dbt build` of the models (no tests) on the settings' warehouse; `check`: it must succeed."""
+    return dbt(settings, target, "build", "--exclude", "resource_type:test", *args, check=check)
+
+
+def dbt(settings, target: Path, command: str, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """A dbt command on the settings' warehouse, its files in `target`; `check`: it must succeed."""
     run = subprocess.run(
         [
             str(Path(sys.executable).parent / "dbt"),
-            "build",
-            "--exclude",
-            "resource_type:test",
+            command,
             "--project-dir",
             str(REPO_ROOT / "dbt"),
             "--profiles-dir",

@@ -4,6 +4,7 @@ build); here, stored orders that no export of the night mentions but whose buyer
 another person, or whose click id to another click, must be found and rebuilt too; and the AIPL
 states of everyone when the categories bought change."""
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import duckdb
 import pytest
 
 from tests.conftest import PUBLISHED_COLUMNS
-from tests.e2e.conftest import copy_workspace, dbt_build
+from tests.e2e.conftest import copy_workspace, dbt, dbt_build
 
 pytestmark = pytest.mark.e2e
 
@@ -159,3 +160,33 @@ def test_a_partitioned_run_without_the_changed_orders_list_is_refused(built_work
     assert run.returncode != 0
     assert "fct_orders rebuilds the orders int_sales__changed_orders lists" in run.stdout
     assert "dbt build --select +fct_orders" in run.stdout
+
+
+def test_a_night_checks_the_marketing_allocation_of_the_months_it_redid(built_workspace, tmp_path):
+    # A full build lists no changed orders: the night of 11-04 redoes November and December only.
+    def allocation_test(*args: str) -> str:
+        selection = ("--select", "assert_marketing_allocation_is_complete")
+        run = dbt(built_workspace, tmp_path / "test", "test", *selection, *args, check=False)
+        outcome = re.search(r"1 of 1 (PASS|FAIL) ", run.stdout)
+        assert outcome, run.stdout[-2000:]  # neither: dbt could not run the test
+        return outcome.group(1)
+
+    def shift_a_yuan(month: str, amount: int) -> None:
+        con = duckdb.connect(str(built_workspace.warehouse))
+        try:
+            con.execute(
+                "update marts.fct_order_lines set marketing_cost = marketing_cost + ? where (order_id, line_number) "
+                "= (select (order_id, line_number) from marts.fct_order_lines "
+                "where marketing_cost > 0 and strftime(paid_date, '%Y-%m') = ? order by order_id limit 1)",
+                [amount, month],
+            )
+        finally:
+            con.close()
+
+    assert allocation_test("--vars", NIGHT) == "PASS"
+    shift_a_yuan("2026-10", 1)
+    assert allocation_test("--vars", NIGHT) == "PASS"  # October was not redone: checked before
+    assert allocation_test() == "FAIL"  # a full check sees it
+    shift_a_yuan("2026-10", -1)
+    shift_a_yuan("2026-11", 1)
+    assert allocation_test("--vars", NIGHT) == "FAIL"

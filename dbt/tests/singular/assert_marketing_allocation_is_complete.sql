@@ -1,12 +1,18 @@
 -- A check of fct_order_lines in Dagster (a test reading several models needs its asset named).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
 -- The P&L carries every yuan of spend of each channel-month that has attributed revenue under
--- the default model and window, no more and no less.
-with allocatable as (
+-- the default model and window, no more and no less. A partitioned run checks the months whose
+-- allocation it redid (marketing_months_rebuilt); the others kept the rows already checked.
+{%- set months = "month_start in " ~ marketing_months_rebuilt() if run_window() is not none else "true" %}
+with spend as (
+    select * from {{ ref('int_marketing__monthly_spend') }}
+    where {{ months }}
+),
+
+allocatable as (
     select sum(spend.spend) as spend
-    from (
-        select * from {{ ref('int_marketing__monthly_spend') }}
-    ) as spend
+    from spend
     where exists (
         select 1
         from {{ ref('fct_attribution_credits') }} as credits
@@ -19,7 +25,14 @@ with allocatable as (
 ),
 
 allocated as (
-    select sum(marketing_cost) as spend from {{ ref('fct_order_lines') }}
+    select sum(order_lines.marketing_cost) as spend
+    from (
+        select
+            marketing_cost,
+            cast(date_trunc('month', paid_date) as date) as month_start
+        from {{ ref('fct_order_lines') }}
+    ) as order_lines
+    where {{ months }}
 )
 
 select
