@@ -1,6 +1,9 @@
 """GX suites from JSON: error-level failures fail, warn-level ones are reported but pass."""
 
 import json
+import subprocess
+import sys
+import textwrap
 from datetime import date
 
 import duckdb
@@ -355,3 +358,19 @@ def test_a_table_without_a_day_is_one_slice_of_the_columns_read(tmp_path):
         ("expect_column_values_to_not_be_null", 1),
         ("expect_table_row_count_to_be_between", None),
     ]
+
+
+def test_great_expectations_is_imported_on_a_background_thread():
+    program = textwrap.dedent(
+        """
+        import sys, threading
+        from zhongcao.quality import GX_MODULES, import_gx_in_background
+        assert "great_expectations" not in sys.modules  # importing zhongcao.quality does not
+        thread = import_gx_in_background()
+        assert thread.daemon and thread is not threading.main_thread()
+        thread.join()
+        print(sorted(module for module in GX_MODULES if module in sys.modules) == sorted(GX_MODULES))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]

@@ -14,6 +14,7 @@ from zhongcao.config import Settings
 from zhongcao.ingest.contracts import Contract, load_contracts
 from zhongcao.ingest.loader import Loader, connect
 from zhongcao.ingest.truth import TRUTH_FILE, load_channel_truth
+from zhongcao.quality import import_gx_in_background
 from zhongcao.rawparquet import export_source_tables
 
 
@@ -54,6 +55,7 @@ def _days_text(days) -> str:
 )
 def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: WarehouseLock):
     """Loads every selected report in one step: DuckDB allows a single writer process."""
+    import_gx_in_background()  # the checks after this step need it
     settings = Settings.from_env()
     loader = Loader(settings, log=context.log.info)
     with retry_transient(context):
