@@ -4,7 +4,7 @@
     int_sales__changed_orders lists (and, for the marketing allocation, the months whose spend,
     credits or net revenue changed), so a night's cost follows the day's orders, not the history.
     The AIPL models (int_aipl__state_entries, int_aipl__transitions) are incremental by person:
-    the people of those orders and of the run's first touches (aipl_people_rebuilt). -#}
+    the people of those orders and of the run's first touches (people_rebuilt); dim_buyers likewise. -#}
 
 {#- A filter keeping the rows of changed orders: `order_id` is the order id column, and the store
     is either a literal (`store='tmall'`) or a column (`store_column='store'`); `reasons` limits
@@ -110,12 +110,13 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The people whose AIPL states a partitioned run rebuilds (a subquery of person keys): those
+{#- The people whose rows a partitioned run rebuilds in the by-person models (AIPL states,
+    dim_buyers; a subquery of person keys): those
     whose first touch or first interest now falls in the run's days (int_funnel__person_first_touches
     folds the run's touches in: only a first in those days can have changed) and the people of
     the changed orders, now and before the run (an order re-keyed to another person leaves the
     first). -#}
-{% macro aipl_people_rebuilt() -%}
+{% macro people_rebuilt() -%}
     (
         select person_key from {{ ref('int_funnel__person_first_touches') }}
         where {{ in_partition('first_touch_date') }} or {{ in_partition('first_interest_date') }}
@@ -156,12 +157,12 @@
     )
 {%- endmacro %}
 
-{#- A filter keeping `person_key` inside aipl_people_rebuilt; `true` when the model builds
-    everyone. -#}
+{#- The AIPL models' filter: `person_key` inside people_rebuilt, or everyone when the categories
+    bought changed; `true` when the model builds everyone. -#}
 {% macro in_aipl_people_rebuilt(person_key) -%}
     {%- if is_partitioned_run() -%}
         {%- do require_changed_orders() -%}
-        ({{ person_key }} in {{ aipl_people_rebuilt() }} or {{ aipl_categories_changed() }})
+        ({{ person_key }} in {{ people_rebuilt() }} or {{ aipl_categories_changed() }})
     {%- else -%}
         true
     {%- endif -%}
@@ -172,6 +173,23 @@
 {% macro delete_aipl_people_rebuilt() -%}
     {%- if is_partitioned_run() -%}
         delete from {{ this }} where {{ in_aipl_people_rebuilt('person_key') }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- dim_buyers' filter and pre-hook: the people people_rebuilt lists (a buyer's row does not
+    depend on the categories others bought); `true`, and no delete, when everyone is built. -#}
+{% macro in_people_rebuilt(person_key) -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_changed_orders() -%}
+        {{ person_key }} in {{ people_rebuilt() }}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro delete_people_rebuilt() -%}
+    {%- if is_partitioned_run() -%}
+        delete from {{ this }} where {{ in_people_rebuilt('person_key') }}
     {%- endif -%}
 {%- endmacro %}
 

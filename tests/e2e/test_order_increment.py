@@ -68,6 +68,8 @@ def night(built, built_settings, tmp_path_factory):
     def alter(con):
         person.extend(con.execute("select person_key from marts.fct_orders where order_id = ?", [re_keyed]).fetchone())
         con.execute("update marts.fct_orders set person_key = 'oneid:someone else' where order_id = ?", [re_keyed])
+        # dim_buyers as that stored order would have it: the person's row is someone else's.
+        con.execute("update marts.dim_buyers set person_key = 'oneid:someone else' where person_key = ?", person)
         for table in ("fct_orders", "fct_order_lines"):
             con.execute(f"update marts.{table} set order_channel = 'weibo' where order_id = ?", [re_clicked])
         for table in AIPL_TABLES:
@@ -113,6 +115,10 @@ def test_a_night_rebuilds_stored_orders_whose_person_or_click_changed(built, nig
             assert rows(con, f"marts.{table}", [re_keyed, re_clicked]) == rows(
                 published, table, [re_keyed, re_clicked]
             ), table
+        # The person's buyer row is back, the stray one gone (the pre-hook deletes rebuilt people).
+        assert set(con.execute("select * from marts.dim_buyers").fetchall()) == set(
+            published.execute("select * from dim_buyers").fetchall()
+        )
     finally:
         con.close()
 

@@ -3,7 +3,7 @@
     pre_hook="{{ delete_aipl_people_rebuilt() }}"
 ) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_funnel__person_first_touches') }}, {{ ref('fct_orders') }}
--- Incremental by person: a partitioned run rebuilds the people aipl_people_rebuilt lists.
+-- Incremental by person: a partitioned run rebuilds the people people_rebuilt lists.
 -- When each consumer entered each AIPL state, brand-wide ('all') and per product category,
 -- with the channel that moved them. States are cumulative: a consumer stays in the highest
 -- state reached (A aware < I interest < P purchase < L loyal).

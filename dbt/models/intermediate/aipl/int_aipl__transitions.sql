@@ -9,7 +9,7 @@
 -- the event that moved them. Same-day jumps collapse (exposed and engaged on one day: none → I).
 -- A consumer has one row of entry dates in int_aipl__state_entries, so the states before and
 -- after each entry day are read off that row: no join of a consumer's entries to each other.
--- Incremental by person: a partitioned run rebuilds the people aipl_people_rebuilt lists.
+-- Incremental by person: a partitioned run rebuilds the people people_rebuilt lists.
 with entries as (
     select * from {{ ref('int_aipl__state_entries') }}
     where {{ in_aipl_people_rebuilt('person_key') }}

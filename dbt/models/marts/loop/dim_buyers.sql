@@ -1,11 +1,19 @@
+{{ config(
+    materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_key',
+    pre_hook="{{ delete_people_rebuilt() }}"
+) }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}
 -- One row per identified buyer: the seeding → decision → repurchase loop of one consumer.
+-- Incremental by person: a partitioned run rebuilds the people people_rebuilt lists (the
+-- pre-hook deletes them first: someone whose orders now belong to another has no row left).
 with orders as (
     select * from {{ ref('fct_orders') }}
-    where person_key is not null and is_conversion
+    where person_key is not null and is_conversion and {{ in_people_rebuilt('person_key') }}
 ),
 
 firsts as (
     select * from {{ ref('int_funnel__person_first_touches') }}
+    where {{ in_people_rebuilt('person_key') }}
 ),
 
 ranked as (
