@@ -157,39 +157,27 @@
     )
 {%- endmacro %}
 
-{#- The AIPL models' filter: `person_key` inside people_rebuilt, or everyone when the categories
-    bought changed; `true` when the model builds everyone. -#}
+{#- The by-person models' filter: `person_key` inside people_rebuilt (for the AIPL models,
+    `aipl`, or everyone when the categories bought changed: dim_buyers' rows do not depend on
+    what others bought); `true` when the model builds everyone. -#}
+{% macro in_people_rebuilt(person_key, aipl=false) -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_changed_orders() -%}
+        ({{ person_key }} in {{ people_rebuilt() }}{{ ' or ' ~ aipl_categories_changed() if aipl }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro in_aipl_people_rebuilt(person_key) -%}
-    {%- if is_partitioned_run() -%}
-        {%- do require_changed_orders() -%}
-        ({{ person_key }} in {{ people_rebuilt() }} or {{ aipl_categories_changed() }})
-    {%- else -%}
-        true
-    {%- endif -%}
+    {{- in_people_rebuilt(person_key, aipl=true) -}}
 {%- endmacro %}
 
-{#- A pre-hook for the by-person AIPL models: a person rebuilt may no longer have any row (their
-    only order now belongs to someone else), and delete+insert only deletes the keys it inserts. -#}
-{% macro delete_aipl_people_rebuilt() -%}
+{#- The by-person models' pre-hook: a person rebuilt may no longer have any row (their only
+    order now belongs to someone else), and delete+insert only deletes the keys it inserts. -#}
+{% macro delete_people_rebuilt(aipl=false) -%}
     {%- if is_partitioned_run() -%}
-        delete from {{ this }} where {{ in_aipl_people_rebuilt('person_key') }}
-    {%- endif -%}
-{%- endmacro %}
-
-{#- dim_buyers' filter and pre-hook: the people people_rebuilt lists (a buyer's row does not
-    depend on the categories others bought); `true`, and no delete, when everyone is built. -#}
-{% macro in_people_rebuilt(person_key) -%}
-    {%- if is_partitioned_run() -%}
-        {%- do require_changed_orders() -%}
-        {{ person_key }} in {{ people_rebuilt() }}
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
-
-{% macro delete_people_rebuilt() -%}
-    {%- if is_partitioned_run() -%}
-        delete from {{ this }} where {{ in_people_rebuilt('person_key') }}
+        delete from {{ this }} where {{ in_people_rebuilt('person_key', aipl) }}
     {%- endif -%}
 {%- endmacro %}
 

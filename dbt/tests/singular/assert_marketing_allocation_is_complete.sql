@@ -4,8 +4,14 @@
 -- The P&L carries every yuan of spend of each channel-month that has attributed revenue under
 -- the default model and window, no more and no less. A partitioned run checks the months whose
 -- allocation it redid (marketing_months_rebuilt); the others kept the rows already checked.
-{%- set months = "month_start in " ~ marketing_months_rebuilt() if run_window() is not none else "true" %}
-with spend as (
+{%- set scoped = run_window() is not none %}
+{%- set months = "month_start in (select redone.month_start from redone)" if scoped else "true" %}
+with
+{%- if scoped %}
+    redone as {{ marketing_months_rebuilt() }},
+{%- endif %}
+
+spend as (
     select * from {{ ref('int_marketing__monthly_spend') }}
     where {{ months }}
 ),

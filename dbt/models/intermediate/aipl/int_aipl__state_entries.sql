@@ -1,6 +1,6 @@
 {{ config(
     materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='person_key',
-    pre_hook="{{ delete_aipl_people_rebuilt() }}"
+    pre_hook="{{ delete_people_rebuilt(aipl=true) }}"
 ) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_funnel__person_first_touches') }}, {{ ref('fct_orders') }}
 -- Incremental by person: a partitioned run rebuilds the people people_rebuilt lists.
