@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+import duckdb
+
 WINDOWS_DDL = """
 create schema if not exists meta;
 create table if not exists meta.pending_days (
@@ -52,6 +54,21 @@ class Window:
         return "every day (full build)" if self.full else f"{self.start} .. {self.end}"
 
 
+def _has_window_tables(con) -> bool:
+    """Creates the tables unless they exist; False when they do not and `con` is read-only (a
+    quality check's connection on a warehouse no run has recorded anything in yet)."""
+    present = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name in ('pending_days', 'builds')"
+    ).fetchone()[0]
+    if present == 2:
+        return True
+    try:
+        con.execute(WINDOWS_DDL)
+    except duckdb.InvalidInputException:
+        return False
+    return True
+
+
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
@@ -69,10 +86,13 @@ def record_pending(con, platform: str, report: str, file_name: str, days: list[d
 
 def window_for(con, start: date, end: date, first_day: date) -> Window:
     """The partition range [start, end] widened to the pending days."""
-    con.execute(WINDOWS_DDL)
-    earliest, latest, every_day = con.execute(
-        "select min(day), max(day), coalesce(bool_or(day is null), false) from meta.pending_days"
-    ).fetchone()
+    earliest, latest, every_day = (
+        (None, None, False)
+        if not _has_window_tables(con)
+        else con.execute(
+            "select min(day), max(day), coalesce(bool_or(day is null), false) from meta.pending_days"
+        ).fetchone()
+    )
     if every_day or start <= first_day:
         return Window(start=None, end=None, full=True)
     return Window(start=min(start, earliest or start), end=max(end, latest or end), full=False)
@@ -101,7 +121,8 @@ def finish_window(con, run_id: str) -> None:
 
 def window_of_run(con, run_id: str) -> Window | None:
     """The window the run's dbt step built, None when it built none (checks then see every row)."""
-    con.execute(WINDOWS_DDL)
+    if not _has_window_tables(con):
+        return None
     row = con.execute(
         "select window_start, window_end, full_build from meta.builds where run_id = ? "
         "order by started_at desc limit 1",

@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.defs.quality.checks import results_path
 from tests.conftest import write_export
 from zhongcao.cli import run_main_job, summarise
 from zhongcao.report import REPORT_NAME
@@ -80,7 +81,7 @@ def test_a_warning_publishes_while_a_reader_keeps_its_snapshot(built_workspace, 
     warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.check_name, e.severity) for e in warned] == [("gx_xiaohongshu__juguang_ads", dg.AssetCheckSeverity.WARN)]
     assert "expect_column_values_to_be_between failed on 1 row(s), e.g. 0.3" in warned[0].description
-    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    con = duckdb.connect(str(results_path(settings)), read_only=True)
     recorded = con.execute(
         "select passed, errors, warnings from meta.quality_results where run_id = ? and suite = ?",
         [result.run_id, "xiaohongshu__juguang_ads.json"],

@@ -289,12 +289,19 @@ def test_a_table_without_a_day_is_sliced_by_the_day_of_another(tmp_path):
     ]
 
 
-def session_seeing_columns() -> tuple[Session, list[list[str]]]:
-    """A Session that records the columns of every frame it validates, in order."""
+def session_seeing_columns() -> tuple[Session, list[tuple[list[str], list[str], int]]]:
+    """A Session that records, for every frame it validates in order: its columns, those holding
+    a value (the ones fetched), and how many expectations it was validated against."""
     session = Session()
     frames = []
     validate_frame = session.validate
-    session.validate = lambda frame, definition: frames.append(list(frame.columns)) or validate_frame(frame, definition)
+
+    def validate(frame, definition):
+        filled = [c for c in frame.columns if frame[c].notna().any()]
+        frames.append((list(frame.columns), filled, len(definition["expectations"])))
+        return validate_frame(frame, definition)
+
+    session.validate = validate
     return session, frames
 
 
@@ -324,8 +331,8 @@ def test_slices_are_fetched_with_the_columns_their_expectations_read(tmp_path):
     result = validate_table(con, suite, session)
 
     # Values are read from the columns named and those the row condition mentions; the names of
-    # all of them are checked on a frame without rows.
-    assert frames == [["stage", "click_id", "n"], ["day", "stage", "click_id", "n", "unused"]]
+    # all of them are checked on the same frame (one GX validation), the others left empty.
+    assert frames == [(["day", "stage", "click_id", "n", "unused"], ["stage", "click_id", "n"], 3)]
     assert result.evaluated == 3
     assert [(f.expectation, f.column, f.unexpected_count) for f in result.failures] == [
         ("expect_column_values_to_be_between", "n", 1),
@@ -352,7 +359,8 @@ def test_a_table_without_a_day_is_one_slice_of_the_columns_read(tmp_path):
 
     result = validate_table(con, suite, session)
 
-    assert frames == [["rule"], []]  # the values of the column read, then the row count
+    # One frame, the values of the column read, validated against both (the row count too).
+    assert frames == [(["rule"], ["rule"], 2)]
     assert (result.rows, result.evaluated, result.scope) == (3, 2, "every row")
     assert sorted((f.expectation, f.unexpected_count) for f in result.failures) == [
         ("expect_column_values_to_not_be_null", 1),

@@ -1,10 +1,9 @@
 """The publish asset: swaps a freshly written version of the BI file into place, only behind passed checks."""
 
 import dagster as dg
-import duckdb
 
 from dagster_project.defs.dbt.resources import dbt_project
-from dagster_project.defs.quality.checks import QUALITY_DDL, SUITES, docs_root
+from dagster_project.defs.quality.checks import SUITES, docs_root, quality_results
 from dagster_project.defs.warehouse.partitions import daily_partitions, single_run
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
@@ -22,9 +21,8 @@ class PublicationBlocked(Exception):
 
 def _unpassed_suites(settings: Settings, run_id: str) -> list[str]:
     """Suites with no passing result recorded by this run (missing counts as not passed)."""
-    con = duckdb.connect(str(settings.warehouse))
+    con = quality_results(settings)
     try:
-        con.execute(QUALITY_DDL)
         passed = {
             r[0]
             for r in con.execute(

@@ -42,6 +42,21 @@ def docs_root(settings: Settings) -> Path:
     return settings.home / "quality" / "data_docs"
 
 
+def results_path(settings: Settings) -> Path:
+    """The suites' outcomes per run (meta.quality_results), in a small DuckDB file of their own:
+    a check then reads the warehouse read-only; opening it for writing and closing it (a
+    checkpoint) took ~0.1 s per check, 40 checks a night."""
+    return settings.home / "quality" / "results.duckdb"
+
+
+def quality_results(settings: Settings) -> duckdb.DuckDBPyConnection:
+    path = results_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(QUALITY_DDL)
+    return con
+
+
 def run_suite(
     settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None = None
 ) -> tuple[SuiteResult, Path | None]:
@@ -50,13 +65,16 @@ def run_suite(
     `partition_column`) or of the whole table. The run's Data Docs are rebuilt when this or an
     earlier check of the run failed (a failed run publishes nothing, so nothing later builds them)."""
     session = run_session(run_id, docs_root(settings))
-    con = duckdb.connect(str(settings.warehouse))
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
     con.execute(f"set memory_limit = {literal(settings.duckdb_memory)}")  # DuckDB's default: 80 % of RAM
     try:
         window = window_of_run(con, run_id) or (days and window_for(con, *days, settings.first_day))
         result = validate_table(con, suite, session, window, settings.check_rows)
-        con.execute(QUALITY_DDL)
-        con.execute(
+    finally:
+        con.close()
+    results = quality_results(settings)
+    try:
+        results.execute(
             "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
@@ -72,7 +90,7 @@ def run_suite(
             ],
         )
     finally:
-        con.close()
+        results.close()
     docs = session.build_docs() if session.any_failed else None
     return result, docs
 
