@@ -1,23 +1,34 @@
 """The dbt resource's start-up shortcuts and the parse state kept per warehouse."""
 
+import json
 import os
 import shutil
 import subprocess
 from functools import cached_property
 
 import dbt.version
+import duckdb
 from dagster_dbt import DbtCliResource
 from packaging import version
 
+from dagster_project.defs.dbt.assets import NIGHTLY_SKIPPED_TESTS
 from dagster_project.defs.dbt.resources import (
+    BUILT_STATE,
     PARTIAL_PARSE_FILE,
     VenvDbtCliResource,
     _dbt_executable,
     dbt_resource,
     environment,
+    is_view_or_seed,
+    keeping_args,
+    kept_objects_exclude,
+    prepare_manifest,
+    project_manifest,
     run_target,
+    save_built_state,
     save_partial_parse,
 )
+from zhongcao.config import DBT_PROJECT_DIR
 
 
 def test_the_private_members_overridden_still_exist_in_dagster_dbt():
@@ -69,3 +80,74 @@ def test_the_partition_environment_is_set_for_the_call_and_restored(monkeypatch)
         assert os.environ["ZHONGCAO_PARTITION_END"] == "2026-11-04"
     assert os.environ["ZHONGCAO_PARTITION_START"] == "2026-01-01"
     assert "ZHONGCAO_PARTITION_END" not in os.environ
+
+
+def warehouse_with_kept_objects(path, manifest) -> duckdb.DuckDBPyConnection:
+    """A DuckDB file holding a relation for every view and seed of `manifest` (empty stand-ins)."""
+    con = duckdb.connect(str(path))
+    for node in manifest["nodes"].values():
+        if is_view_or_seed(node):
+            con.execute(f'create schema if not exists "{node["schema"]}"')
+            kind = "table" if node["resource_type"] == "seed" else "view"
+            con.execute(f'create {kind} "{node["schema"]}"."{node["alias"]}" as select 1 as x')
+    return con
+
+
+def test_a_night_keeps_views_and_seeds_only_behind_a_complete_build_of_this_warehouse(tmp_path):
+    manifest = project_manifest()
+    warehouse = tmp_path / "warehouse.duckdb"
+    con = warehouse_with_kept_objects(warehouse, manifest)
+    state = tmp_path / "home" / "dbt" / BUILT_STATE
+    assert kept_objects_exclude(state, warehouse, con, manifest) == []  # no build recorded yet
+
+    built = tmp_path / "target"
+    built.mkdir()
+    shutil.copyfile(prepare_manifest(), built / "manifest.json")
+    save_built_state(built, state, warehouse)
+    selectors = kept_objects_exclude(state, warehouse, con, manifest)
+    assert selectors == ["config.materialized:view,state:unmodified", "resource_type:seed,state:unmodified"]
+    assert sorted(p.name for p in state.iterdir()) == ["built_on.json", "manifest.json"]  # no temporary left
+
+    # Recorded on another file (ZHONGCAO_WAREHOUSE now points elsewhere): its views may differ.
+    assert kept_objects_exclude(state, tmp_path / "other.duckdb", con, manifest) == []
+    # A view gone from the file (dropped by hand, a warehouse restored from before it existed).
+    con.execute("drop view staging.stg_weibo__ads")
+    assert kept_objects_exclude(state, warehouse, con, manifest) == []
+    con.execute("create view staging.stg_weibo__ads as select 1 as x")
+    # Built by another dbt: its manifest is not one this dbt compares against.
+    stamp = json.loads((state / "built_on.json").read_text(encoding="utf-8"))
+    (state / "built_on.json").write_text(json.dumps(stamp | {"dbt_version": "0.0.1"}), encoding="utf-8")
+    assert kept_objects_exclude(state, warehouse, con, manifest) == []
+    con.close()
+
+
+def test_dbt_leaves_out_exactly_the_views_and_seeds_unchanged_since_the_recorded_build(tmp_path):
+    """The night's selection through dbt itself (`dbt ls`, which needs no warehouse): after a
+    change to one view's code and one seed's file since the recorded build, those two are built
+    and no other view or seed, while every test a night runs is still selected (the marts' tests
+    that compare with a staging view too)."""
+    manifest = project_manifest()
+    recorded = json.loads(json.dumps(manifest))
+    recorded["nodes"]["model.zhongcao.stg_weibo__ads"]["raw_code"] += "\n-- the code it was built from"
+    recorded["nodes"]["seed.zhongcao.market_context"]["checksum"]["checksum"] = "0" * 64
+    state = tmp_path / "state"
+    state.mkdir()
+    (state / "manifest.json").write_text(json.dumps(recorded), encoding="utf-8")
+
+    def listed(*args: str) -> list[str]:
+        return subprocess.run(
+            [_dbt_executable(), "--quiet", "ls", "--output", "name", "--select", "fqn:*", *args]
+            + ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
+            + ["--target-path", str(tmp_path / "target")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+
+    kept = ["config.materialized:view,state:unmodified", "resource_type:seed,state:unmodified"]
+    night = listed("--exclude", " ".join([*NIGHTLY_SKIPPED_TESTS, *kept]), *keeping_args(state))
+    before = listed("--exclude", " ".join(NIGHTLY_SKIPPED_TESTS))
+    views_and_seeds = {n["name"] for n in manifest["nodes"].values() if is_view_or_seed(n)}
+    assert set(night) & views_and_seeds == {"stg_weibo__ads", "market_context"}
+    assert set(before) - set(night) == views_and_seeds - {"stg_weibo__ads", "market_context"}
+    assert "assert_settlements_tie_to_the_bills" in night  # a mart test reading staging views

@@ -11,6 +11,7 @@ data-driven credits, which only full builds refit (test_attribution_increment.py
 """
 
 import hashlib
+import json
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.defs.dbt.resources import is_view_or_seed, project_manifest
 from tests.conftest import SEEDS, copy_sample, isolate
 from zhongcao.cli import run_main_job
 from zhongcao.config import DBT_PROJECT_DIR
@@ -244,18 +246,43 @@ def test_nights_publish_only_the_days_they_rebuilt_into_the_big_marts(story):
     assert sorted(p.name for p in link.parent.glob(".*.version")) == sorted([version.name, *story["spare"]])
 
 
+def dbt_file(result, name: str) -> str:
+    (path,) = (DBT_PROJECT_DIR / "target").glob(f"zhongcao_dbt_models-{result.run_id[:7]}-*/{name}")
+    return path.read_text(encoding="utf-8")
+
+
 def test_nights_keep_dbt_partial_parse(story):
     """The window reaches dbt in the environment, not as --vars (new vars make dbt re-parse the
     whole project), and each dbt step starts from what the last one on this warehouse parsed."""
-
-    def dbt_log(result) -> str:
-        (log,) = (DBT_PROJECT_DIR / "target").glob(f"zhongcao_dbt_models-{result.run_id[:7]}-*/dbt.log")
-        return log.read_text(encoding="utf-8")
-
     for night in (story["night"], *story["sensor_runs"]):
-        log = dbt_log(night)
+        log = dbt_file(night, "dbt.log")
         assert "Partial parsing enabled" in log
         assert "Unable to do partial parsing" not in log
+
+
+def test_nights_leave_the_views_and_seeds_the_backfill_built(story):
+    """The backfill (a full build) creates every view and loads every seed; the nights after it,
+    with no code or seed changed, build neither, and their results still equal a full build's
+    (test_after_the_nights_the_bi_file_equals_a_full_build)."""
+    nodes = project_manifest()["nodes"]
+    kept_kinds = Counter(
+        node["resource_type"].replace("model", "view") for node in nodes.values() if is_view_or_seed(node)
+    )
+
+    def built(result) -> Counter:
+        kinds = Counter()
+        for node in json.loads(dbt_file(result, "run_results.json"))["results"]:
+            kind = node["unique_id"].split(".")[0]
+            kinds["view" if kind == "model" and is_view_or_seed(nodes[node["unique_id"]]) else kind] += 1
+        return kinds
+
+    assert kept_kinds["view"] > 20 and kept_kinds["seed"] >= 4
+    backfill = built(story["backfill"])
+    assert (backfill["view"], backfill["seed"]) == (kept_kinds["view"], kept_kinds["seed"])
+    for night in (story["night"], *story["sensor_runs"]):
+        kinds = built(night)
+        assert kinds["view"] == 0 and kinds["seed"] == 0
+        assert kinds["model"] > 30  # the tables and incremental models are rebuilt
 
 
 def test_after_the_nights_the_bi_file_equals_a_full_build(story, built):

@@ -15,12 +15,17 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.dbt.resources import (
+    BUILT_STATE,
     PARTIAL_PARSE_FILE,
     dbt_project,
     environment,
+    keeping_args,
+    kept_objects_exclude,
     prepare_manifest,
+    project_manifest,
     prune_run_targets,
     run_target,
+    save_built_state,
     save_partial_parse,
 )
 from dagster_project.defs.warehouse.partitions import FIRST_DAY, partition_range
@@ -63,10 +68,16 @@ def zhongcao_dbt_models(
     settings.export_for_subprocesses()
     # A run without partitions (a model materialised by hand) builds every day.
     start, end = partition_range(context) or (FIRST_DAY, FIRST_DAY)
+    built_state = settings.home / "dbt" / BUILT_STATE
     with retry_transient(context):
         con = connect(settings)
     try:
         window = plan_window(con, context.run_id, start, end, FIRST_DAY)
+        kept = (
+            []
+            if window.full or config.full_refresh
+            else kept_objects_exclude(built_state, settings.warehouse, con, project_manifest())
+        )
     finally:
         con.close()
     context.log.info(f"partitions {start} .. {end}; dbt rebuilds {window.describe()}")
@@ -75,7 +86,10 @@ def zhongcao_dbt_models(
         # A night rebuilds a few days: the tests of the staging views and intermediate models
         # would re-read the whole history (half of a large night's dbt time); the raw tables
         # had their GX suites on the run's days, the marts keep their tests. Full builds run all.
-        args += ["--exclude", " ".join(NIGHTLY_SKIPPED_TESTS)]  # one argument: dagster-dbt reads it
+        args += ["--exclude", " ".join(NIGHTLY_SKIPPED_TESTS + kept)]  # one argument: dagster-dbt reads it
+    if kept:
+        args += keeping_args(built_state)
+        context.log.info(f"left as they are: views and seeds unchanged since the last build of every model ({kept})")
     if config.full_refresh:
         args.append("--full-refresh")
     op_name = context.op_execution_context.op.name
@@ -88,9 +102,11 @@ def zhongcao_dbt_models(
         yield from invocation.stream()
     save_partial_parse(target, saved_parse)
     if context.selected_asset_keys == context.assets_def.keys:
-        # Only a build of every model settles the pending days (a subset may skip their models).
+        # Only a build of every model settles the pending days (a subset may skip their models)
+        # and tells what the warehouse's views and seeds were built from.
         con = connect(settings)
         try:
             finish_window(con, context.run_id)
         finally:
             con.close()
+        save_built_state(target, built_state, settings.warehouse)
