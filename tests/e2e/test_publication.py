@@ -81,12 +81,10 @@ def test_a_warning_publishes_while_a_reader_keeps_its_snapshot(built_workspace, 
     warned = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.check_name, e.severity) for e in warned] == [("gx_xiaohongshu__juguang_ads", dg.AssetCheckSeverity.WARN)]
     assert "expect_column_values_to_be_between failed on 1 row(s), e.g. 0.3" in warned[0].description
-    con = duckdb.connect(str(results_path(settings)), read_only=True)
-    recorded = con.execute(
-        "select passed, errors, warnings from meta.quality_results where run_id = ? and suite = ?",
-        [result.run_id, "xiaohongshu__juguang_ads.json"],
+    recorded = duckdb.execute(
+        "select passed, errors, warnings from read_json(?) where run_id = ? and suite = ?",
+        [str(results_path(settings, result.run_id)), result.run_id, "xiaohongshu__juguang_ads.json"],
     ).fetchall()
-    con.close()
     assert recorded == [(True, 0, 1)]
     summary = summarise(result, settings)
     assert (

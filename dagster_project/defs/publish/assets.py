@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.dbt.resources import dbt_project
-from dagster_project.defs.quality.checks import SUITES, docs_root, quality_results
+from dagster_project.defs.quality.checks import SUITES, docs_root, passed_suites
 from dagster_project.defs.warehouse.partitions import daily_partitions, single_run
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
@@ -21,17 +21,7 @@ class PublicationBlocked(Exception):
 
 def _unpassed_suites(settings: Settings, run_id: str) -> list[str]:
     """Suites with no passing result recorded by this run (missing counts as not passed)."""
-    con = quality_results(settings)
-    try:
-        passed = {
-            r[0]
-            for r in con.execute(
-                "select suite from meta.quality_results where run_id = ? group by suite having bool_and(passed)",
-                [run_id],
-            ).fetchall()
-        }
-    finally:
-        con.close()
+    passed = passed_suites(settings, run_id)
     return [f"{s.layer}/{s.path.name}" for s in SUITES if s.path.name not in passed]
 
 

@@ -1,5 +1,6 @@
 """GX suites from expectations/ as blocking asset checks on the raw tables and marts."""
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -14,22 +15,6 @@ from zhongcao.quality import Suite, SuiteResult, discover_suites, run_session, v
 from zhongcao.sqltext import literal
 from zhongcao.windows import window_for, window_of_run
 
-QUALITY_DDL = """
-create schema if not exists meta;
-create table if not exists meta.quality_results (
-    run_id varchar not null,
-    suite varchar not null,
-    table_name varchar not null,
-    passed boolean not null,
-    rows_checked bigint not null,
-    expectations bigint not null,
-    errors bigint not null,
-    warnings bigint not null,
-    details varchar,
-    checked_at timestamp not null
-);
-"""
-
 
 def suite_asset_key(suite: Suite) -> dg.AssetKey:
     if suite.layer == "raw":
@@ -42,19 +27,47 @@ def docs_root(settings: Settings) -> Path:
     return settings.home / "quality" / "data_docs"
 
 
-def results_path(settings: Settings) -> Path:
-    """The suites' outcomes per run (meta.quality_results), in a small DuckDB file of their own:
-    a check then reads the warehouse read-only; opening it for writing and closing it (a
-    checkpoint) took ~0.1 s per check, 40 checks a night."""
-    return settings.home / "quality" / "results.duckdb"
+def results_path(settings: Settings, run_id: str) -> Path:
+    """The outcome of every suite a run validated, one JSON line each (run_id, suite, table_name,
+    passed, rows_checked, expectations, errors, warnings, details, checked_at); all runs:
+    `select * from read_json('<home>/quality/results/*.jsonl', ignore_errors = true)` (a run
+    killed mid-line leaves a partial line). A file of its own rather than a warehouse table: a
+    check then reads the warehouse read-only, and appending a line costs nothing (opening a
+    database for writing and closing it cost 20-100 ms per check)."""
+    return settings.home / "quality" / "results" / f"{run_id}.jsonl"
 
 
-def quality_results(settings: Settings) -> duckdb.DuckDBPyConnection:
-    path = results_path(settings)
+def record_result(settings: Settings, run_id: str, suite: Suite, result: SuiteResult) -> None:
+    record = {
+        "run_id": run_id,
+        "suite": suite.path.name,
+        "table_name": suite.qualified_table,
+        "passed": result.passed,
+        "rows_checked": result.rows,
+        "expectations": result.evaluated,
+        "errors": len(result.errors),
+        "warnings": len(result.warnings),
+        "details": result.summary(),
+        "checked_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+    }
+    path = results_path(settings, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
-    con.execute(QUALITY_DDL)
-    return con
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def passed_suites(settings: Settings, run_id: str) -> set[str]:
+    """Suites (file names) whose every result recorded by the run passed; a line cut short by a
+    killed process counts as nothing."""
+    path = results_path(settings, run_id)
+    outcomes: dict[str, bool] = {}
+    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        outcomes[record["suite"]] = outcomes.get(record["suite"], True) and record["passed"]
+    return {suite for suite, passed in outcomes.items() if passed}
 
 
 def run_suite(
@@ -72,25 +85,7 @@ def run_suite(
         result = validate_table(con, suite, session, window, settings.check_rows)
     finally:
         con.close()
-    results = quality_results(settings)
-    try:
-        results.execute(
-            "insert into meta.quality_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                run_id,
-                suite.path.name,
-                suite.qualified_table,
-                result.passed,
-                result.rows,
-                result.evaluated,
-                len(result.errors),
-                len(result.warnings),
-                result.summary(),
-                datetime.now(UTC).replace(tzinfo=None),
-            ],
-        )
-    finally:
-        results.close()
+    record_result(settings, run_id, suite, result)
     docs = session.build_docs() if session.any_failed else None
     return result, docs
 
