@@ -95,29 +95,37 @@ def warehouse_with_kept_objects(path, manifest) -> duckdb.DuckDBPyConnection:
 
 def test_a_night_keeps_views_and_seeds_only_behind_a_complete_build_of_this_warehouse(tmp_path):
     manifest = project_manifest()
-    warehouse = tmp_path / "warehouse.duckdb"
-    con = warehouse_with_kept_objects(warehouse, manifest)
+    con = warehouse_with_kept_objects(tmp_path / "warehouse.duckdb", manifest)
     state = tmp_path / "home" / "dbt" / BUILT_STATE
-    assert kept_objects_exclude(state, warehouse, con, manifest) == []  # no build recorded yet
+    assert kept_objects_exclude(state, con, manifest) == []  # no build recorded yet
 
     built = tmp_path / "target"
     built.mkdir()
     shutil.copyfile(prepare_manifest(), built / "manifest.json")
-    save_built_state(built, state, warehouse)
-    selectors = kept_objects_exclude(state, warehouse, con, manifest)
+    backup = tmp_path / "backup.duckdb"
+    con.execute(f"attach '{backup}' as backup")
+    con.execute("copy from database warehouse to backup")  # taken before the build below
+    con.execute("detach backup")
+    save_built_state(built, state, con)
+    selectors = kept_objects_exclude(state, con, manifest)
     assert selectors == ["config.materialized:view,state:unmodified", "resource_type:seed,state:unmodified"]
     assert sorted(p.name for p in state.iterdir()) == ["built_on.json", "manifest.json"]  # no temporary left
 
-    # Recorded on another file (ZHONGCAO_WAREHOUSE now points elsewhere): its views may differ.
-    assert kept_objects_exclude(state, tmp_path / "other.duckdb", con, manifest) == []
-    # A view gone from the file (dropped by hand, a warehouse restored from before it existed).
+    # The backup restored (or any other file): its views may predate the recorded build.
+    restored = duckdb.connect(str(backup))
+    assert kept_objects_exclude(state, restored, manifest) == []
+    restored.close()
+    # A view gone from the file (dropped by hand).
     con.execute("drop view staging.stg_weibo__ads")
-    assert kept_objects_exclude(state, warehouse, con, manifest) == []
+    assert kept_objects_exclude(state, con, manifest) == []
     con.execute("create view staging.stg_weibo__ads as select 1 as x")
+    assert kept_objects_exclude(state, con, manifest) == selectors
     # Built by another dbt: its manifest is not one this dbt compares against.
     stamp = json.loads((state / "built_on.json").read_text(encoding="utf-8"))
-    (state / "built_on.json").write_text(json.dumps(stamp | {"dbt_version": "0.0.1"}), encoding="utf-8")
-    assert kept_objects_exclude(state, warehouse, con, manifest) == []
+    other = "0.0.1:" + stamp["build"].split(":")[1]
+    (state / "built_on.json").write_text(json.dumps({"build": other}), encoding="utf-8")
+    con.execute("update meta.dbt_built_state set build = ?", [other])
+    assert kept_objects_exclude(state, con, manifest) == []
     con.close()
 
 

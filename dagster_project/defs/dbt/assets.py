@@ -73,11 +73,7 @@ def zhongcao_dbt_models(
         con = connect(settings)
     try:
         window = plan_window(con, context.run_id, start, end, FIRST_DAY)
-        kept = (
-            []
-            if window.full or config.full_refresh
-            else kept_objects_exclude(built_state, settings.warehouse, con, project_manifest())
-        )
+        kept = [] if window.full or config.full_refresh else kept_objects_exclude(built_state, con, project_manifest())
     finally:
         con.close()
     context.log.info(f"partitions {start} .. {end}; dbt rebuilds {window.describe()}")
@@ -107,6 +103,6 @@ def zhongcao_dbt_models(
         con = connect(settings)
         try:
             finish_window(con, context.run_id)
+            save_built_state(target, built_state, con)
         finally:
             con.close()
-        save_built_state(target, built_state, settings.warehouse)

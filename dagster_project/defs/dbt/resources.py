@@ -1,5 +1,6 @@
 """The one DbtProject of the code location, with its manifest kept fresh automatically."""
 
+import hashlib
 import json
 import os
 import shutil
@@ -91,6 +92,12 @@ def run_target(op_name: str, run_id: str, saved_parse: Path) -> Path:
     return target
 
 
+def _write_atomically(path: Path, content: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
+
+
 def save_partial_parse(target: Path, saved_parse: Path) -> None:
     """Keep the parse state a dbt step left in `target` for the next step on this warehouse (an
     atomic swap: two steps finishing together leave one whole file)."""
@@ -98,32 +105,35 @@ def save_partial_parse(target: Path, saved_parse: Path) -> None:
     if not parsed.exists():
         return
     saved_parse.parent.mkdir(parents=True, exist_ok=True)
-    temporary = saved_parse.with_name(f".{saved_parse.name}.{uuid.uuid4().hex}.tmp")
-    shutil.copyfile(parsed, temporary)
-    os.replace(temporary, saved_parse)
+    _write_atomically(saved_parse, parsed.read_bytes())
 
 
 BUILT_STATE = "built_state"  # a folder beside the saved partial parse
 BUILT_MANIFEST = "manifest.json"
 BUILT_ON = "built_on.json"
+BUILT_DDL = "create schema if not exists meta; create table if not exists meta.dbt_built_state (build varchar not null)"
 
 
-def _built_on(warehouse: Path) -> dict[str, str]:
-    return {"warehouse": str(warehouse), "dbt_version": dbt.version.__version__}
-
-
-def save_built_state(target: Path, state_dir: Path, warehouse: Path) -> None:
-    """Keep the manifest of a dbt build of every model that succeeded on `warehouse`: what its
-    views and seeds were built from, for the next night to compare with (kept_objects_exclude)."""
+def save_built_state(target: Path, state_dir: Path, con) -> None:
+    """Keep the manifest of a dbt build of every model that succeeded (what the views and seeds
+    were built from, for the next night to compare with: kept_objects_exclude), and mark the
+    warehouse (`con`) with the same build id. A warehouse restored from a backup, or another
+    file, carries another mark or none; a crash between the two writes leaves them different."""
     manifest = target / "manifest.json"
     if not manifest.exists():
         return
+    build = f"{dbt.version.__version__}:{hashlib.sha256(manifest.read_bytes()).hexdigest()}"
     state_dir.mkdir(parents=True, exist_ok=True)
-    (state_dir / BUILT_ON).unlink(missing_ok=True)  # never a new manifest under an old stamp
-    temporary = state_dir / f".{BUILT_MANIFEST}.{uuid.uuid4().hex}.tmp"
-    shutil.copyfile(manifest, temporary)
-    os.replace(temporary, state_dir / BUILT_MANIFEST)
-    (state_dir / BUILT_ON).write_text(json.dumps(_built_on(warehouse)), encoding="utf-8")
+    # The stamp goes first and comes back last: a crash in between leaves no stamp, or a stamp
+    # the warehouse's (old) mark does not match; never the old stamp beside a new manifest.
+    (state_dir / BUILT_ON).unlink(missing_ok=True)
+    _write_atomically(state_dir / BUILT_MANIFEST, manifest.read_bytes())
+    _write_atomically(state_dir / BUILT_ON, json.dumps({"build": build}).encode())
+    con.execute(BUILT_DDL)
+    con.execute("begin")
+    con.execute("delete from meta.dbt_built_state")
+    con.execute("insert into meta.dbt_built_state values (?)", [build])
+    con.execute("commit")
 
 
 def is_view_or_seed(node: Mapping) -> bool:
@@ -133,17 +143,23 @@ def is_view_or_seed(node: Mapping) -> bool:
     )
 
 
-def kept_objects_exclude(state_dir: Path, warehouse: Path, con, manifest: Mapping) -> list[str]:
+def kept_objects_exclude(state_dir: Path, con, manifest: Mapping) -> list[str]:
     """dbt selectors of the views and seeds a partitioned build may leave as they are: those
     unchanged (dbt `state:unmodified`: code, configs, macros, seed files) since the last build of
-    every model on this warehouse, which `state_dir` recorded. Re-creating 31 unchanged views
-    and reloading 4 seeds cost ~5 s of a large night's dbt step (DDL commits and dbt's per-node
-    work). Nothing is left out unless that build was on this very file with this dbt, and every
-    view and seed table of the manifest is in the file."""
+    every model, which `state_dir` recorded. Re-creating 31 unchanged views and reloading 4
+    seeds cost ~5 s of a large night's dbt step (DDL commits and dbt's per-node work). Nothing is
+    left out unless the warehouse (`con`) carries that build's mark, this dbt made it, and every
+    view and seed table of the manifest is in the warehouse."""
     stamp = state_dir / BUILT_ON
     if not (state_dir / BUILT_MANIFEST).exists() or not stamp.exists():
         return []
-    if json.loads(stamp.read_text(encoding="utf-8")) != _built_on(warehouse):
+    build = json.loads(stamp.read_text(encoding="utf-8"))["build"]
+    marked = con.execute(
+        "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'dbt_built_state'"
+    ).fetchone()[0]
+    if not marked or con.execute("select build from meta.dbt_built_state").fetchall() != [(build,)]:
+        return []
+    if build.split(":")[0] != dbt.version.__version__:
         return []
     wanted = {(n["schema"], n.get("alias") or n["name"]) for n in manifest["nodes"].values() if is_view_or_seed(n)}
     present = set(
