@@ -153,13 +153,13 @@ def kept_objects_exclude(state_dir: Path, con, manifest: Mapping) -> list[str]:
     stamp = state_dir / BUILT_ON
     if not (state_dir / BUILT_MANIFEST).exists() or not stamp.exists():
         return []
-    build = json.loads(stamp.read_text(encoding="utf-8"))["build"]
+    build = json.loads(stamp.read_text(encoding="utf-8")).get("build")
     marked = con.execute(
         "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'dbt_built_state'"
     ).fetchone()[0]
     if not marked or con.execute("select build from meta.dbt_built_state").fetchall() != [(build,)]:
         return []
-    if build.split(":")[0] != dbt.version.__version__:
+    if not build or build.split(":")[0] != dbt.version.__version__:
         return []
     wanted = {(n["schema"], n.get("alias") or n["name"]) for n in manifest["nodes"].values() if is_view_or_seed(n)}
     present = set(
