@@ -122,12 +122,13 @@ def save_built_state(target: Path, state_dir: Path, con) -> None:
     manifest = target / "manifest.json"
     if not manifest.exists():
         return
-    build = f"{dbt.version.__version__}:{hashlib.sha256(manifest.read_bytes()).hexdigest()}"
+    content = manifest.read_bytes()
+    build = f"{dbt.version.__version__}:{hashlib.sha256(content).hexdigest()}"
     state_dir.mkdir(parents=True, exist_ok=True)
     # The stamp goes first and comes back last: a crash in between leaves no stamp, or a stamp
     # the warehouse's (old) mark does not match; never the old stamp beside a new manifest.
     (state_dir / BUILT_ON).unlink(missing_ok=True)
-    _write_atomically(state_dir / BUILT_MANIFEST, manifest.read_bytes())
+    _write_atomically(state_dir / BUILT_MANIFEST, content)
     _write_atomically(state_dir / BUILT_ON, json.dumps({"build": build}).encode())
     con.execute(BUILT_DDL)
     con.execute("begin")
@@ -156,18 +157,17 @@ def kept_objects_exclude(state_dir: Path, con, manifest: Mapping) -> list[str]:
     build = json.loads(stamp.read_text(encoding="utf-8")).get("build")
     if not build or build.split(":")[0] != dbt.version.__version__:
         return []
-    marked = con.execute(
-        "select count(*) from duckdb_tables() where schema_name = 'meta' and table_name = 'dbt_built_state'"
-    ).fetchone()[0]
-    if not marked or con.execute("select build from meta.dbt_built_state").fetchall() != [(build,)]:
-        return []
-    wanted = {(n["schema"], n.get("alias") or n["name"]) for n in manifest["nodes"].values() if is_view_or_seed(n)}
     present = set(
         con.execute(
             "select schema_name, view_name from duckdb_views() where not internal "
             "union all select schema_name, table_name from duckdb_tables()"
         ).fetchall()
     )
+    if ("meta", "dbt_built_state") not in present:
+        return []
+    if con.execute("select build from meta.dbt_built_state").fetchall() != [(build,)]:
+        return []
+    wanted = {(n["schema"], n.get("alias") or n["name"]) for n in manifest["nodes"].values() if is_view_or_seed(n)}
     if not wanted <= present:
         return []
     return ["config.materialized:view,state:unmodified", "resource_type:seed,state:unmodified"]
