@@ -40,6 +40,13 @@ def _resolved_folder(path: Path) -> Path:
     return path.absolute().parent.resolve() / path.name
 
 
+def _default_check_workers() -> int:
+    """GX suites validated at once: one per core this process may use, at most four (each holds
+    a slice of up to two million rows in pandas)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(cores, 4))
+
+
 @dataclass(frozen=True)
 class Settings:
     home: Path
@@ -57,6 +64,7 @@ class Settings:
     alert_webhook: str | None = None
     retry_wait_seconds: float = 20
     check_rows: int = 5_000_000
+    check_workers: int = 2
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -86,6 +94,7 @@ class Settings:
             alert_webhook=os.environ.get("ZHONGCAO_ALERT_WEBHOOK") or None,
             retry_wait_seconds=float(os.environ.get("ZHONGCAO_RETRY_WAIT", "20")),
             check_rows=int(os.environ.get("ZHONGCAO_CHECK_ROWS", "5000000")),
+            check_workers=int(os.environ.get("ZHONGCAO_CHECK_WORKERS", str(_default_check_workers()))),
         )
 
     def __post_init__(self) -> None:

@@ -183,6 +183,33 @@ class Session:
             result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_EXAMPLES},
         )
 
+    def _stores(self) -> dict[str, Any]:
+        """What the Data Docs are rendered from: the suites and the validation results."""
+        return {
+            "suites": self.context.expectations_store.store_backend,
+            "results": self.context.validation_results_store.store_backend,
+        }
+
+    def stored_keys(self) -> set[tuple[str, tuple]]:
+        return {
+            (store, key)
+            for store, backend in self._stores().items()
+            for key in backend.list_keys()
+            if key != backend.STORE_BACKEND_ID_KEY
+        }
+
+    def stored_since(self, keys: set[tuple[str, tuple]]) -> list[tuple[str, tuple, str]]:
+        """The suites and results stored since `keys` were, as the stores hold them (JSON text)."""
+        backends = self._stores()
+        return [(store, key, backends[store].get(key)) for store, key in self.stored_keys() - keys]
+
+    def absorb(self, entries: list[tuple[str, tuple, str]]) -> None:
+        """Store what another session (a forked copy of this one, validating in a worker) stored,
+        so this session's Data Docs show those validations too."""
+        backends = self._stores()
+        for store, key, value in entries:
+            backends[store].set(key, value)
+
     def build_docs(self) -> Path | None:
         """Render the run's Data Docs (one page per validation and an index); the index path."""
         if self.docs_dir is None:

@@ -14,9 +14,24 @@ import json
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
+
+# Descriptors of the locks this process holds. A flock belongs to the open file, which a forked
+# child shares: a check worker forked mid-run would hold the warehouse lock until it exits, and an
+# orphan of a killed run would refuse the next one. Children close their copies at once.
+_HELD: set[int] = set()
+
+
+def _close_inherited_locks() -> None:
+    for fd in _HELD:
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_inherited_locks)
 
 
 class WarehouseBusy(Exception):
@@ -60,9 +75,11 @@ def warehouse_lock(
         os.ftruncate(fd, 0)
         since = datetime.now(UTC).isoformat(timespec="seconds")
         os.pwrite(fd, json.dumps({"run_id": run_id, "pid": os.getpid(), "since": since}).encode(), 0)
+        _HELD.add(fd)
         try:
             yield
         finally:
+            _HELD.discard(fd)
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:

@@ -255,13 +255,15 @@ def test_failing_blocking_check_keeps_the_previous_bi_file(built_workspace, monk
     assert f"NOT published: the BI database {settings.published} is unchanged." in summary
     assert "gx_xiaohongshu__juguang_ads" in summary and "e.g. [5, 50]" in summary
 
-    # The failure hook: one alert in the alert log and at the webhook, naming the step and the run.
+    # The failure hook: one alert in the alert log and at the webhook, naming the step (all raw
+    # suites are one step), the failed check and the run.
     server.shutdown()
     (logged,) = [json.loads(line) for line in (settings.home / "alerts.log").read_text().splitlines()]
     assert AlertReceiver.received == [logged]
     assert logged["run_id"] == result.run_id and logged["partitions"] == "2026-10-01 .. 2026-11-04"
-    assert logged["step"] == "xiaohongshu__juguang_ads_gx_xiaohongshu__juguang_ads"
-    assert logged["text"].startswith("zhongcao ALERT: step xiaohongshu__juguang_ads_gx_xiaohongshu__juguang_ads failed")
+    assert logged["step"] == "gx_raw_checks"
+    assert logged["text"].startswith("zhongcao ALERT: step gx_raw_checks failed")
+    assert "xiaohongshu/juguang_ads: gx_xiaohongshu__juguang_ads" in logged["text"]
 
 
 def test_publish_alone_refuses_without_checks_in_the_same_run(built_workspace):

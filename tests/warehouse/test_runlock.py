@@ -1,6 +1,10 @@
 """One run writes the warehouse at a time: a second one waits or is refused by name."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -44,3 +48,32 @@ def test_a_second_run_waits_when_told_to(tmp_path):
     holder.join()
     assert 0.3 < waited < 5
     assert messages and messages[0].startswith("waiting up to 10 s for run run-a")
+
+
+KILLED_WITH_A_CHILD = """
+import os, sys, time
+from pathlib import Path
+from zhongcao.runlock import warehouse_lock
+
+with warehouse_lock(Path(sys.argv[1]), "run-a"):
+    child = os.fork()
+    if child == 0:
+        time.sleep(30)
+        os._exit(0)
+    print(child, flush=True)
+    time.sleep(30)
+"""
+
+
+def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path):
+    """A run killed with kill -9 while a forked check worker lives: the next run gets the lock."""
+    lock = tmp_path / "warehouse.duckdb.run.lock"
+    run = subprocess.Popen([sys.executable, "-c", KILLED_WITH_A_CHILD, str(lock)], stdout=subprocess.PIPE, text=True)
+    child = int(run.stdout.readline())
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    try:
+        with warehouse_lock(lock, "run-b"):
+            os.kill(child, 0)  # still there
+    finally:
+        os.kill(child, signal.SIGKILL)

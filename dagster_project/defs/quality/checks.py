@@ -1,6 +1,14 @@
 """GX suites from expectations/ as blocking asset checks on the raw tables and marts."""
 
+import ctypes
 import json
+import multiprocessing
+import os
+import signal
+import time
+import traceback
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,7 +37,7 @@ def docs_root(settings: Settings) -> Path:
 
 def results_path(settings: Settings, run_id: str) -> Path:
     """The outcome of every suite a run validated, one JSON line each (run_id, suite, table_name,
-    passed, rows_checked, expectations, errors, warnings, details, checked_at); all runs:
+    passed, rows_checked, expectations, errors, warnings, details, checked_at, seconds); all runs:
     `select * from read_json('<home>/quality/results/*.jsonl', ignore_errors = true)` (a run
     killed mid-line leaves a partial line). A file of its own rather than a warehouse table: a
     check then reads the warehouse read-only, and appending a line costs nothing (opening a
@@ -37,7 +45,7 @@ def results_path(settings: Settings, run_id: str) -> Path:
     return settings.home / "quality" / "results" / f"{run_id}.jsonl"
 
 
-def record_result(settings: Settings, run_id: str, suite: Suite, result: SuiteResult) -> None:
+def record_result(settings: Settings, run_id: str, suite: Suite, result: SuiteResult, seconds: float = 0.0) -> None:
     record = {
         "run_id": run_id,
         "suite": suite.path.name,
@@ -49,6 +57,7 @@ def record_result(settings: Settings, run_id: str, suite: Suite, result: SuiteRe
         "warnings": len(result.warnings),
         "details": result.summary(),
         "checked_at": datetime.now(UTC).replace(tzinfo=None).isoformat(),
+        "seconds": round(seconds, 3),
     }
     path = results_path(settings, run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,72 +79,190 @@ def passed_suites(settings: Settings, run_id: str) -> set[str]:
     return {suite for suite, passed in outcomes.items() if passed}
 
 
-def run_suite(
-    settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None = None
-) -> tuple[SuiteResult, Path | None]:
+def validate_suite(settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None = None) -> SuiteResult:
     """Validate one suite in the run's GX session, on the rows of the days the run rebuilds (the
     window its dbt step recorded, or before that step the window it will build; suites with a
-    `partition_column`) or of the whole table. The run's Data Docs are rebuilt when this or an
-    earlier check of the run failed (a failed run publishes nothing, so nothing later builds them)."""
+    `partition_column`) or of the whole table."""
     session = run_session(run_id, docs_root(settings))
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     con.execute(f"set memory_limit = {literal(settings.duckdb_memory)}")  # DuckDB's default: 80 % of RAM
     try:
         window = window_of_run(con, run_id) or (days and window_for(con, *days, settings.first_day))
-        result = validate_table(con, suite, session, window, settings.check_rows)
+        return validate_table(con, suite, session, window, settings.check_rows)
     finally:
         con.close()
-    record_result(settings, run_id, suite, result)
-    docs = session.build_docs() if session.any_failed else None
-    return result, docs
 
 
-def _build_check(suite: Suite) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=suite_asset_key(suite),
-        name=f"gx_{suite.table}",
-        blocking=True,
-        description=f"Great Expectations suite expectations/{suite.layer}/{suite.path.name} on "
-        f"{suite.qualified_table}. Error-level failures block everything downstream, including publish.",
-    )
-    def _check(context: dg.AssetCheckExecutionContext, warehouse_lock: WarehouseLock) -> dg.AssetCheckResult:
-        settings = Settings.from_env()
-        run_id = context.op_execution_context.run_id
-        with retry_transient(context):
-            result, docs = run_suite(settings, suite, run_id, partition_range(context))
-        for failure in result.failures:
-            log = context.log.error if failure.severity == "error" else context.log.warning
-            log(failure.describe(suite.qualified_table))
-        failures = {
-            f"{i + 1}. {f.expectation}": {
-                "table": suite.qualified_table,
-                "column": f.column,
-                "severity": f.severity,
-                "unexpected_count": f.unexpected_count,
-                "examples": [str(e) for e in f.examples],
-            }
-            for i, f in enumerate(result.failures)
-        }
-        return dg.AssetCheckResult(
-            passed=not result.failures,
-            severity=dg.AssetCheckSeverity.ERROR if result.errors else dg.AssetCheckSeverity.WARN,
-            description=result.summary(),
-            metadata={
-                "table": suite.qualified_table,
-                "suite": f"expectations/{suite.layer}/{suite.path.name}",
-                "rows_checked": result.rows,
-                "rows_scope": result.scope,
-                "expectations": result.evaluated,
-                "errors": len(result.errors),
-                "warnings": len(result.warnings),
-                "failures": dg.MetadataValue.json(failures),
-                # Built by the publish step, or right here once a check of the run has failed.
-                "data_docs": dg.MetadataValue.path(str(docs or docs_root(settings) / run_id / "index.html")),
-            },
+def _validate_in_worker(
+    settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None
+) -> tuple[SuiteResult, list, float]:
+    """A suite validated in a forked worker: its result, what it stored for the Data Docs (the
+    run's process absorbs it) and its seconds. Errors come back as plain text: a DuckDB or GX
+    exception need not survive pickling."""
+    started = time.perf_counter()
+    session = run_session(run_id, docs_root(settings))
+    before = session.stored_keys()
+    try:
+        result = validate_suite(settings, suite, run_id, days)
+    except Exception as error:
+        detail = traceback.format_exc()
+        raise SuiteError(f"{suite.qualified_table}: {type(error).__name__}: {error}\n{detail}") from None
+    return result, session.stored_since(before), time.perf_counter() - started
+
+
+class SuiteError(Exception):
+    """A suite could not be validated (not: it failed)."""
+
+
+def _die_with_the_run(run_pid: int) -> None:
+    """A worker of a run killed with kill -9 would wait for work forever: Linux kills it along."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the worker lives until the run's pool shuts down
+        return
+    if os.getppid() != run_pid:  # the run died before prctl took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _previous_seconds(settings: Settings, run_id: str) -> dict[str, float]:
+    """Each suite's seconds in the most recent other run that recorded them."""
+    folder = results_path(settings, run_id).parent
+    earlier = [p for p in folder.glob("*.jsonl") if p.stem != run_id] if folder.exists() else []
+    latest = max(earlier, key=lambda p: p.stat().st_mtime, default=None)
+    seconds: dict[str, float] = {}
+    for line in latest.read_text(encoding="utf-8").splitlines() if latest else []:
+        try:
+            record = json.loads(line)
+            seconds[record["suite"]] = float(record["seconds"])
+        except (ValueError, KeyError, TypeError):
+            continue
+    return seconds
+
+
+def check_suites(
+    settings: Settings, suites: list[Suite], run_id: str, days: tuple[date, date] | None = None
+) -> Iterator[tuple[Suite, SuiteResult]]:
+    """Validate `suites`, ZHONGCAO_CHECK_WORKERS at a time in forked processes (GX is Python
+    and holds the GIL, so threads would take turns; a read-only warehouse may be opened by several
+    processes), the slowest of the previous run first; each result is recorded and yielded as it
+    comes. The workers are forks of this process, so they start at once with GX imported and the
+    run's GX session made; what they store for the Data Docs comes back into this process's
+    session. A suite that cannot be validated does not stop the others: the first such error is
+    raised once they are done."""
+    session = run_session(run_id, docs_root(settings))
+    previous = _previous_seconds(settings, run_id)
+    ordered = sorted(suites, key=lambda suite: -previous.get(suite.path.name, 0.0))
+    workers = min(settings.check_workers, len(suites))
+    errors: list[SuiteError] = []
+    if workers <= 1:
+        outcomes = (_outcome(lambda s=suite: _validate_in_worker(settings, s, run_id, days)) for suite in ordered)
+        pairs = zip(ordered, outcomes, strict=True)
+    else:
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_die_with_the_run,
+            initargs=(os.getpid(),),
         )
+        futures = {pool.submit(_validate_in_worker, settings, suite, run_id, days): suite for suite in ordered}
+        pairs = ((futures[f], _outcome(f.result)) for f in as_completed(futures))
+    try:
+        for suite, outcome in pairs:
+            if isinstance(outcome, SuiteError):
+                errors.append(outcome)
+                continue
+            result, stored, seconds = outcome
+            if workers > 1:
+                session.absorb(stored)
+            session.any_failed |= bool(result.errors)
+            record_result(settings, run_id, suite, result, seconds)
+            yield suite, result
+    finally:
+        if workers > 1:
+            pool.shutdown(wait=True, cancel_futures=True)
+    if errors:
+        raise errors[0]
 
-    return _check
+
+def _outcome(call) -> tuple[SuiteResult, list, float] | SuiteError:
+    try:
+        return call()
+    except SuiteError as error:
+        return error
+
+
+def _check_key(suite: Suite) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(suite_asset_key(suite), f"gx_{suite.table}")
+
+
+def _check_result(settings: Settings, run_id: str, suite: Suite, result: SuiteResult) -> dg.AssetCheckResult:
+    failures = {
+        f"{i + 1}. {f.expectation}": {
+            "table": suite.qualified_table,
+            "column": f.column,
+            "severity": f.severity,
+            "unexpected_count": f.unexpected_count,
+            "examples": [str(e) for e in f.examples],
+        }
+        for i, f in enumerate(result.failures)
+    }
+    return dg.AssetCheckResult(
+        asset_key=suite_asset_key(suite),
+        check_name=f"gx_{suite.table}",
+        passed=not result.failures,
+        severity=dg.AssetCheckSeverity.ERROR if result.errors else dg.AssetCheckSeverity.WARN,
+        description=result.summary(),
+        metadata={
+            "table": suite.qualified_table,
+            "suite": f"expectations/{suite.layer}/{suite.path.name}",
+            "rows_checked": result.rows,
+            "rows_scope": result.scope,
+            "expectations": result.evaluated,
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+            "failures": dg.MetadataValue.json(failures),
+            # Built by the publish step, or by this step once a check of the run has failed.
+            "data_docs": dg.MetadataValue.path(str(docs_root(settings) / run_id / "index.html")),
+        },
+    )
+
+
+def _build_checks(layer: str, suites: list[Suite]) -> dg.AssetChecksDefinition:
+    @dg.multi_asset_check(
+        specs=[
+            dg.AssetCheckSpec(
+                f"gx_{suite.table}",
+                asset=suite_asset_key(suite),
+                blocking=True,
+                description=f"Great Expectations suite expectations/{suite.layer}/{suite.path.name} on "
+                f"{suite.qualified_table}. Error-level failures block everything downstream, including publish.",
+            )
+            for suite in suites
+        ],
+        can_subset=True,
+        name=f"gx_{layer}_checks",
+    )
+    def _checks(context: dg.AssetCheckExecutionContext, warehouse_lock: WarehouseLock):
+        """Every GX suite of the layer in one step, validated side by side (check_suites)."""
+        settings = Settings.from_env()
+        run_id = context.run.run_id
+        selected = [suite for suite in suites if _check_key(suite) in context.selected_asset_check_keys]
+        with retry_transient(context):
+            for suite, result in check_suites(settings, selected, run_id, partition_range(context)):
+                for failure in result.failures:
+                    log = context.log.error if failure.severity == "error" else context.log.warning
+                    log(failure.describe(suite.qualified_table))
+                yield _check_result(settings, run_id, suite, result)
+        session = run_session(run_id, docs_root(settings))
+        if session.any_failed:  # a failed run publishes nothing, so nothing later builds them
+            context.log.info(f"GX Data Docs of the run: {session.build_docs()}")
+
+    return _checks
 
 
 SUITES = discover_suites()
-gx_checks = [_build_check(s) for s in SUITES]
+gx_checks = [_build_checks(layer, [s for s in SUITES if s.layer == layer]) for layer in ("raw", "marts")]
