@@ -124,7 +124,10 @@
 
 {#- A generic test in YAML says `where: "run_days(<date column>)"` for the same filter (YAML
     config cannot call project macros; dbt renders `where` through get_where_subquery, overridden
-    here). Any other `where` is dbt's own behaviour. -#}
+    here), or `where: "rows_of_this_run"` on a model incremental by key that stamps its rows
+    with dbt_invocation_id: a partitioned run then tests the rows it wrote. That is enough for a
+    test of a row or of rows sharing the key (the unique grain): the run deleted every stored
+    row of each key it wrote. Any other `where` is dbt's own behaviour. -#}
 {% macro get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
     {%- if where and where.startswith('run_days(') and where.endswith(')') -%}
@@ -132,6 +135,8 @@
         {%- if where == 'true' -%}
             {%- set where = none -%}
         {%- endif -%}
+    {%- elif where == 'rows_of_this_run' -%}
+        {%- set where = 'dbt_invocation_id = ' ~ dbt_invocation_id() if run_window() is not none else none -%}
     {%- endif -%}
     {%- if where -%}
         {%- do return('(select * from ' ~ relation ~ ' where ' ~ where ~ ') dbt_subquery') -%}

@@ -95,6 +95,8 @@ def rows_a_test_reads(
             "env_var": lambda name, default=None: env.get(name, default),
             "execute": executing,
             "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
+            # changed_orders.sql's, as dbt renders it for invocation inv-2
+            "dbt_invocation_id": lambda: "cast('inv-2' as varchar)",
         },
     )
     return macros["get_where_subquery"]("marts.t")
@@ -122,6 +124,23 @@ def test_tests_of_a_by_day_mart_read_the_days_a_night_rewrote():
         == "(select * from marts.t where event_date > '2026-11-04') dbt_subquery"
     )
     assert rows_a_test_reads(None) == "marts.t"
+
+
+def test_tests_of_a_by_order_mart_read_the_rows_the_night_wrote():
+    # Orders a and b were rewritten by this invocation (inv-2, which first deleted every row of
+    # their keys), c was left as inv-1 wrote it: a night's uniqueness test reads a and b only.
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    con.execute(
+        "create table marts.t as select * from (values ('a', 1, 'inv-2'), ('a', 2, 'inv-2'), ('b', 1, 'inv-2'), "
+        "('c', 1, 'inv-1'), ('c', 1, 'inv-1')) v(order_id, line_number, dbt_invocation_id)"
+    )
+    night = rows_a_test_reads("rows_of_this_run", ("2026-11-03", "2026-11-04"))
+    assert con.execute(f"select distinct order_id from {night} order by 1").fetchall() == [("a",), ("b",)]
+    assert rows_a_test_reads("rows_of_this_run", environment=("2026-11-03", "2026-11-04")) == night
+    # A full build tests every row (here it finds c's duplicate line).
+    assert rows_a_test_reads("rows_of_this_run") == "marts.t"
+    assert rows_a_test_reads("rows_of_this_run", ("2026-11-03", "2026-11-04"), full_refresh=True) == "marts.t"
 
 
 def test_time_order_key_orders_by_time_then_unsigned_hash():
