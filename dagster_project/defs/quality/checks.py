@@ -93,12 +93,19 @@ def validate_suite(settings: Settings, suite: Suite, run_id: str, days: tuple[da
         con.close()
 
 
+class SuiteError(Exception):
+    """A suite could not be validated (not: it failed)."""
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
 def _validate_in_worker(
     settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None
 ) -> tuple[SuiteResult, list, float]:
-    """A suite validated in a forked worker: its result, what it stored for the Data Docs (the
-    run's process absorbs it) and its seconds. Errors come back as plain text: a DuckDB or GX
-    exception need not survive pickling."""
+    """A suite validated in a forked worker (or, with one worker, in the run's process): its
+    result, what it stored for the Data Docs (the run's process absorbs it) and its seconds.
+    Errors come back as plain text: a DuckDB or GX exception need not survive pickling."""
     started = time.perf_counter()
     session = run_session(run_id, docs_root(settings))
     before = session.stored_keys()
@@ -110,10 +117,6 @@ def _validate_in_worker(
     return result, session.stored_since(before), time.perf_counter() - started
 
 
-class SuiteError(Exception):
-    """A suite could not be validated (not: it failed)."""
-
-
 def _die_with_the_run(run_pid: int) -> None:
     """A worker of a run killed with kill -9 would wait for work forever: Linux kills it along."""
     try:
@@ -123,9 +126,6 @@ def _die_with_the_run(run_pid: int) -> None:
         return
     if os.getppid() != run_pid:  # the run died before prctl took effect
         os._exit(1)
-
-
-PR_SET_PDEATHSIG = 1
 
 
 def _previous_seconds(settings: Settings, run_id: str) -> dict[str, float]:
@@ -158,31 +158,32 @@ def check_suites(
     ordered = sorted(suites, key=lambda suite: -previous.get(suite.path.name, 0.0))
     workers = min(settings.check_workers, len(suites))
     errors: list[SuiteError] = []
-    if workers <= 1:
-        outcomes = (_outcome(lambda s=suite: _validate_in_worker(settings, s, run_id, days)) for suite in ordered)
-        pairs = zip(ordered, outcomes, strict=True)
-    else:
+    pool = None
+    if workers > 1:
         pool = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_die_with_the_run,
             initargs=(os.getpid(),),
         )
-        futures = {pool.submit(_validate_in_worker, settings, suite, run_id, days): suite for suite in ordered}
-        pairs = ((futures[f], _outcome(f.result)) for f in as_completed(futures))
     try:
+        if pool is None:
+            pairs = ((s, _outcome(lambda s=s: _validate_in_worker(settings, s, run_id, days))) for s in ordered)
+        else:
+            futures = {pool.submit(_validate_in_worker, settings, suite, run_id, days): suite for suite in ordered}
+            pairs = ((futures[f], _outcome(f.result)) for f in as_completed(futures))
         for suite, outcome in pairs:
             if isinstance(outcome, SuiteError):
                 errors.append(outcome)
                 continue
             result, stored, seconds = outcome
-            if workers > 1:
+            if pool is not None:
                 session.absorb(stored)
             session.any_failed |= bool(result.errors)
             record_result(settings, run_id, suite, result, seconds)
             yield suite, result
     finally:
-        if workers > 1:
+        if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
     if errors:
         raise errors[0]
