@@ -91,6 +91,18 @@ def test_workers_report_what_one_process_does_and_their_validations_reach_the_da
         assert f"marts.{table}" in index, table
 
 
+def test_the_slowest_suites_of_the_previous_run_go_first(workspace, suites, monkeypatch):
+    monkeypatch.setenv("ZHONGCAO_CHECK_WORKERS", "1")  # one at a time: results come in the order given
+    settings = Settings.from_env()
+    assert [suite.table for suite, _ in check_suites(settings, suites, "run-1")] == ["orders", "refunds", "bills"]
+    earlier = results_path(settings, "run-1")
+    seconds = {"orders.json": 0.2, "refunds.json": 0.1, "bills.json": 3.0}
+    records = [json.loads(line) for line in earlier.read_text().splitlines()]
+    timed = "".join(json.dumps(record | {"seconds": seconds[record["suite"]]}) + "\n" for record in records)
+    earlier.write_text(timed + '{"suite": "bills.json", "seco')  # and a line cut short by a kill
+    assert [suite.table for suite, _ in check_suites(settings, suites, "run-2")] == ["bills", "orders", "refunds"]
+
+
 def test_a_suite_that_cannot_be_validated_is_named_after_the_others_are_done(workspace, suites, monkeypatch):
     monkeypatch.setenv("ZHONGCAO_CHECK_WORKERS", "2")
     unknown_severity = [{"type": "expect_column_to_exist", "kwargs": {"column": "status"}, "meta": {"severity": "x"}}]
