@@ -204,7 +204,7 @@ class Session:
         return [(store, key, backends[store].get(key)) for store, key in self.stored_keys() - keys]
 
     def absorb(self, entries: list[tuple[str, tuple, str]]) -> None:
-        """Store what another session (a forked copy of this one, validating in a worker) stored,
+        """Store what another session (a worker's, in another process) stored,
         so this session's Data Docs show those validations too."""
         backends = self._stores()
         for store, key, value in entries:

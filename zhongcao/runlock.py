@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # Descriptors of the locks this process holds. A flock belongs to the open file, which a forked
-# child shares: a check worker forked mid-run would hold the warehouse lock until it exits, and an
-# orphan of a killed run would refuse the next one. Children close their copies at once.
+# child shares: a process forked mid-run (by the run or a library) would hold the warehouse lock
+# until it exits, and as the orphan of a killed run refuse the next one. Children close their
+# copies at once.
 _HELD: set[int] = set()
 
 

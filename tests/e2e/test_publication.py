@@ -14,10 +14,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.defs.quality.checks import results_path
 from tests.conftest import write_export
 from zhongcao.cli import run_main_job, summarise
 from zhongcao.report import REPORT_NAME
+from zhongcao.suite_runs import results_path
 
 pytestmark = pytest.mark.e2e
 

@@ -1,4 +1,4 @@
-"""GX suites validated side by side in forked workers: the same outcomes as one after another, all
+"""GX suites validated side by side in worker processes: the same outcomes as one after another, all
 of them in the run's Data Docs, a suite that cannot be validated named without stopping the
 others, and no worker outliving a run killed with kill -9."""
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.defs.quality.checks import SuiteError, check_suites, docs_root, results_path
 from zhongcao.config import Settings
 from zhongcao.quality import Suite, run_session
+from zhongcao.suite_runs import SuiteError, check_suites, docs_root, results_path
 
 TABLES = {
     "orders": "select i as order_id, if(i = 7, null, 'paid') as status from range(20) t(i)",
@@ -116,13 +116,10 @@ def test_a_suite_that_cannot_be_validated_is_named_after_the_others_are_done(wor
 
 WORKER_OF_A_RUN = textwrap.dedent(
     """
-    import multiprocessing, os, sys, time
-    from concurrent.futures import ProcessPoolExecutor
-    from dagster_project.defs.quality.checks import _die_with_the_run
+    import os, time
+    from zhongcao.suite_runs import worker_pool
 
-    pool = ProcessPoolExecutor(
-        1, mp_context=multiprocessing.get_context("fork"), initializer=_die_with_the_run, initargs=(os.getpid(),)
-    )
+    pool = worker_pool(1)
     print(pool.submit(os.getpid).result(), flush=True)
     pool.submit(time.sleep, 60)
     time.sleep(60)

@@ -2,9 +2,10 @@
 
 import duckdb
 
-from dagster_project.defs.quality.checks import SUITES, passed_suites, record_result, results_path
+from dagster_project.defs.quality.checks import SUITES
 from zhongcao.config import Settings
 from zhongcao.quality import Failure, SuiteResult
+from zhongcao.suite_runs import passed_suites, record_result, results_path
 
 
 def test_a_suite_passes_when_every_result_the_run_recorded_for_it_passed(tmp_path, monkeypatch):

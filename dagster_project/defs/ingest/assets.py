@@ -16,6 +16,7 @@ from zhongcao.ingest.loader import Loader, connect
 from zhongcao.ingest.truth import TRUTH_FILE, load_channel_truth
 from zhongcao.quality import import_gx_in_background
 from zhongcao.rawparquet import export_source_tables
+from zhongcao.suite_runs import start_workers
 
 
 def raw_asset_key(contract: Contract) -> dg.AssetKey:
@@ -55,8 +56,11 @@ def _days_text(days) -> str:
 )
 def load_raw_exports(context: dg.AssetExecutionContext, warehouse_lock: WarehouseLock):
     """Loads every selected report in one step: DuckDB allows a single writer process."""
-    import_gx_in_background()  # the checks after this step need it
     settings = Settings.from_env()
+    # The checks after this step need Great Expectations here (for the run's Data Docs) and in
+    # the fork server their workers come from: both import it while the load runs.
+    import_gx_in_background()
+    start_workers(settings)
     loader = Loader(settings, log=context.log.info)
     with retry_transient(context):
         con = connect(settings)

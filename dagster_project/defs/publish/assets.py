@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import dagster as dg
 
 from dagster_project.defs.dbt.resources import dbt_project
-from dagster_project.defs.quality.checks import SUITES, docs_root, passed_suites
+from dagster_project.defs.quality.checks import SUITES
 from dagster_project.defs.warehouse.partitions import daily_partitions, single_run
 from dagster_project.defs.warehouse.resources import WarehouseLock
 from dagster_project.defs.warehouse.retries import retry_transient
@@ -13,6 +13,7 @@ from zhongcao.config import Settings
 from zhongcao.publish import export_parquet, publish, published_models
 from zhongcao.quality import run_session
 from zhongcao.report import write_report
+from zhongcao.suite_runs import docs_root, passed_suites
 
 PUBLISHED_MODELS = published_models(dbt_project.manifest_path)
 
