@@ -23,7 +23,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -64,7 +64,7 @@ class Settings:
     alert_webhook: str | None = None
     retry_wait_seconds: float = 20
     check_rows: int = 5_000_000
-    check_workers: int = 2
+    check_workers: int = field(default_factory=_default_check_workers)
 
     @classmethod
     def from_env(cls) -> Settings:

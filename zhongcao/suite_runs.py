@@ -68,15 +68,20 @@ def record_result(settings: Settings, run_id: str, suite: Suite, result: SuiteRe
 def passed_suites(settings: Settings, run_id: str) -> set[str]:
     """Suites (file names) whose every result recorded by the run passed; a line cut short by a
     killed process counts as nothing."""
-    path = results_path(settings, run_id)
     outcomes: dict[str, bool] = {}
-    for line in path.read_text(encoding="utf-8").splitlines() if path.exists() else []:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
+    for record in _records(results_path(settings, run_id)):
         outcomes[record["suite"]] = outcomes.get(record["suite"], True) and record["passed"]
     return {suite for suite, passed in outcomes.items() if passed}
+
+
+def _records(path: Path | None) -> Iterator[dict]:
+    """The results recorded in `path` (none when there is no such file); a line cut short by a
+    killed process is skipped."""
+    for line in path.read_text(encoding="utf-8").splitlines() if path is not None and path.exists() else []:
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError:
+            continue
 
 
 def validate_suite(
@@ -105,21 +110,24 @@ def _validate_in_worker(
     settings: Settings, suite: Suite, run_id: str, days: tuple[date, date] | None, session: Session | None = None
 ) -> tuple[SuiteResult, list, float]:
     """A suite validated in a worker (in its own GX session, which writes nothing) or, given the
-    run's `session`, in the run's process: its result, what it stored for the Data Docs (the
-    run's session absorbs a worker's) and its seconds. Errors come back as plain text: a DuckDB or
+    run's `session`, in the run's process: its result, what a worker stored for the Data Docs
+    (the run's session absorbs it; nothing in the run's process, which stored it already) and its
+    seconds. Errors come back as plain text: a DuckDB or
     GX exception need not survive pickling."""
     global _WORKER_SESSION
     started = time.perf_counter()
-    if session is None:
+    in_worker = session is None
+    if in_worker:
         _WORKER_SESSION = _WORKER_SESSION or Session()
         session = _WORKER_SESSION
-    before = session.stored_keys()
+    before = session.stored_keys() if in_worker else set()
     try:
         result = validate_suite(settings, suite, run_id, days, session)
     except Exception as error:
         detail = traceback.format_exc()
         raise SuiteError(f"{suite.qualified_table}: {type(error).__name__}: {error}\n{detail}") from None
-    return result, session.stored_since(before), time.perf_counter() - started
+    stored = session.stored_since(before) if in_worker else []
+    return result, stored, time.perf_counter() - started
 
 
 def _watch_the_run(run_pid: int) -> None:
@@ -161,14 +169,11 @@ def _previous_seconds(settings: Settings, run_id: str) -> dict[str, float]:
     folder = results_path(settings, run_id).parent
     earlier = [p for p in folder.glob("*.jsonl") if p.stem != run_id] if folder.exists() else []
     latest = max(earlier, key=lambda p: p.stat().st_mtime, default=None)
-    seconds: dict[str, float] = {}
-    for line in latest.read_text(encoding="utf-8").splitlines() if latest else []:
-        try:
-            record = json.loads(line)
-            seconds[record["suite"]] = float(record["seconds"])
-        except (ValueError, KeyError, TypeError):
-            continue
-    return seconds
+    return {
+        record["suite"]: float(record["seconds"])
+        for record in _records(latest)
+        if isinstance(record.get("seconds"), int | float)  # runs before seconds were recorded: none
+    }
 
 
 def check_suites(
