@@ -44,6 +44,20 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- in_partition for a day computed from a stored timestamp (a staging view's
+    `cast(ts as date)`), with the same window also put on the timestamp itself: DuckDB skips
+    row groups by the min/max of stored columns only, so the day alone read every row group of
+    the raw table (one night's day of 50 M data-bank rows: 0.53 s, with the range 0.03 s). -#}
+{% macro in_partition_of_time(day_column, timestamp_column) -%}
+    {%- if is_partitioned_run() -%}
+        ({{ in_partition(day_column) }}
+            and {{ timestamp_column }} >= cast(cast('{{ partition_bound("start") }}' as date) as timestamp)
+            and {{ timestamp_column }} < cast(cast('{{ partition_bound("end") }}' as date) + 1 as timestamp))
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
 {#- The longest attribution lookback window (days). -#}
 {% macro longest_attribution_window() -%}
     {{- return(var('attribution_windows') | max) -}}

@@ -161,3 +161,31 @@ def test_time_order_key_orders_by_time_then_unsigned_hash():
     assert con.execute(f"select min_by(name, {key}) from t where ts >= '2026-10-01'").fetchone() == (
         "a microsecond earlier",
     )
+
+
+def test_a_day_of_a_timestamp_is_kept_by_the_timestamp_range_too():
+    variables = {"partition_start": "2026-11-03", "partition_end": "2026-11-04"}
+    macros = dbt_macros(
+        "partitions.sql",
+        {
+            "var": lambda name, default=None: variables.get(name, default),
+            "env_var": lambda name, default=None: default,
+            "execute": True,
+            "flags": SimpleNamespace(FULL_REFRESH=False),
+            "is_incremental": lambda: True,
+        },
+    )
+    night = macros["in_partition_of_time"]("cast(ts as date)", "ts")
+    assert "ts >=" in night and "ts <" in night  # the stored column, for DuckDB's row-group skipping
+    con = duckdb.connect()
+    con.execute(
+        "create table t as select * from (values (timestamp '2026-11-02 23:59:59.999999'), "
+        "(timestamp '2026-11-03 00:00:00'), (timestamp '2026-11-04 23:59:59.999999'), "
+        "(timestamp '2026-11-05 00:00:00'), (null)) v(ts)"
+    )
+    kept = con.execute(f"select ts from t where {night} order by ts").fetchall()
+    by_day = con.execute(f"select ts from t where {macros['in_partition']('cast(ts as date)')} order by ts").fetchall()
+    assert kept == by_day
+    assert [str(ts) for (ts,) in kept] == ["2026-11-03 00:00:00", "2026-11-04 23:59:59.999999"]
+    variables.clear()
+    assert macros["in_partition_of_time"]("cast(ts as date)", "ts") == "true"  # a full build

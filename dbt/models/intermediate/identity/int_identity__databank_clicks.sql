@@ -10,7 +10,7 @@ with clicks as (
         oneid,
         ts_date
     from {{ ref('stg_databank__touchpoints') }}
-    where event_stage = 'click' and click_id is not null and {{ in_partition('ts_date') }}
+    where event_stage = 'click' and click_id is not null and {{ in_partition_of_time('ts_date', 'ts') }}
 ),
 
 candidates as (

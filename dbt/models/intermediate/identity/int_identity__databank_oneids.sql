@@ -7,7 +7,7 @@ with seen as (
         oneid,
         min(ts_date) as first_seen_on
     from {{ ref('stg_databank__touchpoints') }}
-    where oneid is not null and {{ in_partition('ts_date') }}
+    where oneid is not null and {{ in_partition_of_time('ts_date', 'ts') }}
     group by oneid
 ),
 

@@ -8,7 +8,7 @@
 -- Incremental by event day: a partitioned run rebuilds the days of its window only.
 with touches as (
     select * from {{ ref('stg_databank__touchpoints') }}
-    where {{ in_partition('ts_date') }}
+    where {{ in_partition_of_time('ts_date', 'ts') }}
 ),
 
 people as (
