@@ -16,11 +16,13 @@ them too); the marts a partitioned run rewrites by key (meta `publish_by_run`: t
 each row names the dbt invocation that wrote it, which stays in the warehouse) take the rows
 those runs wrote, replacing the published rows of the same unique keys; every other mart is
 copied whole. Any dbt run without partition vars, a changed column list or a file published by
-an older version means a full copy into a new file.
+an older version means a full copy into a new file; that publication then leaves a copy of its
+version as the spare, so the night after a full build patches in place too.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -326,12 +328,35 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
             _remove(written)
             _remove(version)
         raise
-    _fsync(target.parent)
     # The version just replaced stays as the next spare (a reader may hold it); older ones go.
+    kept = {version, current}
+    if plan.days is None:
+        # No spare could be patched to the state of a full publication: the next one would copy
+        # this file whole first (3.2 GB, ~10 s of the first night after a full build on the large
+        # world). A full build has the time; the night after it patches this copy in place.
+        # Without room for it, published all the same: the next night copies the file whole.
+        with contextlib.suppress(OSError):
+            kept = {version, _copy_as_spare(version, target)}
+    _fsync(target.parent)
     for old in _versions(target):
-        if old not in (version, current):
+        if old not in kept:
             _remove(old)
     return Publication(path=target, tables=tables, mode=mode)
+
+
+def _copy_as_spare(version: Path, target: Path) -> Path:
+    """A whole copy of `version` beside it, under a version name of its own (written as
+    `.partial` first, so a `.version` file is always whole)."""
+    spare = target.with_name(f".{target.name}.{uuid.uuid4().hex}.version")
+    partial = spare.with_suffix(".partial")
+    try:
+        shutil.copyfile(version, partial)
+        _fsync(partial)
+        os.replace(partial, spare)
+    except BaseException:
+        _remove(partial)
+        raise
+    return spare
 
 
 def export_parquet(published: Path, out_dir: Path) -> dict[str, Path]:

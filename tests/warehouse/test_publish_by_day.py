@@ -219,15 +219,18 @@ def linked(settings) -> str:
 def test_the_link_alternates_between_two_versions_and_skips_one_a_reader_holds(settings, tmp_path):
     publish(settings, MODELS, "run-1")
     first = linked(settings)
-    assert versions(settings) == {first}
+    # A full publication leaves a copy of itself beside it, for the next one to patch in place.
+    (copy,) = versions(settings) - {first}
+    folder = settings.published.parent
+    assert (folder / copy).read_bytes() == (folder / first).read_bytes()
 
     def night(v: int, at: str) -> None:
         warehouse(settings, f"update marts.events set v = {v};" + run("2026-11-03", "2026-11-03", at))
 
     night(2, "2026-11-05 02:00:00")
-    publish(settings, MODELS, "run-2")  # the only other version is the one BI reads: a copy of it
+    assert publish(settings, MODELS, "run-2").mode == "days 2026-11-03 to 2026-11-03"  # the copy, patched
     second = linked(settings)
-    assert second != first and versions(settings) == {first, second}
+    assert second == copy and versions(settings) == {first, second}
 
     night(3, "2026-11-06 02:00:00")
     publication = publish(settings, MODELS, "run-3")  # the first version, patched in place
@@ -262,6 +265,20 @@ def test_the_link_alternates_between_two_versions_and_skips_one_a_reader_holds(s
         assert reader.wait(timeout=30) == 0
     finally:
         reader.kill()
+
+
+def test_a_full_publication_without_room_for_its_copy_is_published_all_the_same(settings, monkeypatch):
+    def no_room(source, destination):
+        raise OSError("disk full")
+
+    with monkeypatch.context() as full_disk:
+        full_disk.setattr(publication_module.shutil, "copyfile", no_room)
+        assert publish(settings, MODELS, "run-1").mode == "full"
+    assert versions(settings) == {linked(settings)}
+    assert not list(settings.published.parent.glob(".*.partial*"))
+    warehouse(settings, "update marts.events set v = 2;" + run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00"))
+    assert publish(settings, MODELS, "run-2").mode == "days 2026-11-03 to 2026-11-03"  # copies the file first
+    assert published(settings, "select sum(v) from events") == [(4,)]
 
 
 def test_a_publication_that_fails_half_way_leaves_every_version_whole(settings, monkeypatch):
