@@ -328,12 +328,13 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
             _remove(written)
             _remove(version)
         raise
-    # The version just replaced stays as the next spare (a reader may hold it); older ones go.
+    # The version just replaced stays as the next spare (a reader may hold it; one removed keeps
+    # its inode for its readers); older ones go.
     kept = {version, current}
     if plan.days is None:
-        # No spare could be patched to the state of a full publication: the next one would copy
-        # this file whole first (3.2 GB, ~10 s of the first night after a full build on the large
-        # world). A full build has the time; the night after it patches this copy in place.
+        # After a full publication no spare can be patched: the next one would copy this file
+        # whole first (3.2 GB, ~10 s of the first night after a full build on the large world).
+        # A full build has the time; the night after it patches this copy in place instead.
         # Without room for it, published all the same: the next night copies the file whole.
         with contextlib.suppress(OSError):
             kept = {version, _copy_as_spare(version, target)}
