@@ -178,6 +178,11 @@ def _versions(target: Path) -> list[Path]:
     return sorted(found, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
+def _new_version(target: Path) -> Path:
+    """A name for one more version file of the published path (one `_versions` finds)."""
+    return target.with_name(f".{target.name}.{uuid.uuid4().hex}.version")
+
+
 def _current(target: Path) -> Path | None:
     """The file BI tools open now: the link's version, or a plain file published before links."""
     if target.is_symlink():
@@ -284,7 +289,7 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
         written = version
     else:
         # A new version is written under another name, so a `.version` file is always whole.
-        version = target.with_name(f".{target.name}.{uuid.uuid4().hex}.version")
+        version = _new_version(target)
         written = version.with_suffix(".partial")
         con = duckdb.connect()
         try:
@@ -348,7 +353,7 @@ def publish(settings: Settings, models: list[PublishedModel], run_id: str) -> Pu
 def _copy_as_spare(version: Path, target: Path) -> Path:
     """A whole copy of `version` beside it, under a version name of its own (written as
     `.partial` first, so a `.version` file is always whole)."""
-    spare = target.with_name(f".{target.name}.{uuid.uuid4().hex}.version")
+    spare = _new_version(target)
     partial = spare.with_suffix(".partial")
     try:
         shutil.copyfile(version, partial)
