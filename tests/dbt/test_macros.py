@@ -76,6 +76,30 @@ def dbt_macros(file_name: str, context: dict) -> dict:
     return context
 
 
+def partition_macros(
+    partition: tuple[str, str] | None = None,
+    full_refresh: bool = False,
+    environment: tuple[str, str] | None = None,
+    executing: bool = True,
+    **context,
+) -> dict:
+    """partitions.sql's macros as an incremental model renders them, the partition given as vars
+    or as Dagster's environment variables; `context` adds to what dbt provides."""
+    variables = {"partition_start": partition[0], "partition_end": partition[1]} if partition else {}
+    env = {"ZHONGCAO_PARTITION_START": environment[0], "ZHONGCAO_PARTITION_END": environment[1]} if environment else {}
+    return dbt_macros(
+        "partitions.sql",
+        {
+            "var": lambda name, default=None: variables.get(name, default),
+            "env_var": lambda name, default=None: env.get(name, default),
+            "execute": executing,
+            "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
+            "is_incremental": lambda: True,
+            **context,
+        },
+    )
+
+
 def rows_a_test_reads(
     where: str | None,
     partition: tuple[str, str] | None = None,
@@ -83,21 +107,15 @@ def rows_a_test_reads(
     environment: tuple[str, str] | None = None,
     executing: bool = True,
 ) -> str:
-    """What a data test of marts.t reads (dbt's get_where_subquery, overridden in partitions.sql),
-    the partition given as vars or as Dagster's environment variables."""
-    variables = {"partition_start": partition[0], "partition_end": partition[1]} if partition else {}
-    env = {"ZHONGCAO_PARTITION_START": environment[0], "ZHONGCAO_PARTITION_END": environment[1]} if environment else {}
-    macros = dbt_macros(
-        "partitions.sql",
-        {
-            "config": {"where": where},
-            "var": lambda name, default=None: variables.get(name, default),
-            "env_var": lambda name, default=None: env.get(name, default),
-            "execute": executing,
-            "flags": SimpleNamespace(FULL_REFRESH=full_refresh),
-            # changed_orders.sql's, as dbt renders it for invocation inv-2
-            "dbt_invocation_id": lambda: "cast('inv-2' as varchar)",
-        },
+    """What a data test of marts.t reads (dbt's get_where_subquery, overridden in partitions.sql)."""
+    macros = partition_macros(
+        partition,
+        full_refresh,
+        environment,
+        executing,
+        config={"where": where},
+        # changed_orders.sql's, as dbt renders it for invocation inv-2
+        dbt_invocation_id=lambda: "cast('inv-2' as varchar)",
     )
     return macros["get_where_subquery"]("marts.t")
 
@@ -164,17 +182,7 @@ def test_time_order_key_orders_by_time_then_unsigned_hash():
 
 
 def test_a_day_of_a_timestamp_is_kept_by_the_timestamp_range_too():
-    variables = {"partition_start": "2026-11-03", "partition_end": "2026-11-04"}
-    macros = dbt_macros(
-        "partitions.sql",
-        {
-            "var": lambda name, default=None: variables.get(name, default),
-            "env_var": lambda name, default=None: default,
-            "execute": True,
-            "flags": SimpleNamespace(FULL_REFRESH=False),
-            "is_incremental": lambda: True,
-        },
-    )
+    macros = partition_macros(("2026-11-03", "2026-11-04"))
     night = macros["in_partition_of_time"]("cast(ts as date)", "ts")
     assert "ts >=" in night and "ts <" in night  # the stored column, for DuckDB's row-group skipping
     con = duckdb.connect()
@@ -187,5 +195,4 @@ def test_a_day_of_a_timestamp_is_kept_by_the_timestamp_range_too():
     by_day = con.execute(f"select ts from t where {macros['in_partition']('cast(ts as date)')} order by ts").fetchall()
     assert kept == by_day
     assert [str(ts) for (ts,) in kept] == ["2026-11-03 00:00:00", "2026-11-04 23:59:59.999999"]
-    variables.clear()
-    assert macros["in_partition_of_time"]("cast(ts as date)", "ts") == "true"  # a full build
+    assert partition_macros()["in_partition_of_time"]("cast(ts as date)", "ts") == "true"  # a full build
