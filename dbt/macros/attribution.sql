@@ -54,6 +54,21 @@
 {% macro default__element_touchpoint_key(element) %}cast({{ element }} & 18446744073709551615 as ubigint){% endmacro %}
 {% macro spark__element_touchpoint_key(element) %}({{ element }}).touchpoint_key{% endmacro %}
 
+{#- Whether a touch's element lies at or after / at or before the second of `timestamp`:
+    the range join's bounds, read off the element so the touches table need not store its
+    time twice (on DuckDB a comparison of whole elements with the bound's element). -#}
+{% macro element_not_before(element, timestamp) -%}
+    {{- return(adapter.dispatch('element_not_before', 'zhongcao')(element, timestamp)) -}}
+{%- endmacro %}
+{% macro default__element_not_before(element, timestamp) %}{{ element }} >= (epoch({{ timestamp }})::hugeint << 88){% endmacro %}
+{% macro spark__element_not_before(element, timestamp) %}({{ element }}).epoch >= unix_timestamp({{ timestamp }}){% endmacro %}
+
+{% macro element_not_after(element, timestamp) -%}
+    {{- return(adapter.dispatch('element_not_after', 'zhongcao')(element, timestamp)) -}}
+{%- endmacro %}
+{% macro default__element_not_after(element, timestamp) %}{{ element }} < ((epoch({{ timestamp }})::hugeint + 1) << 88){% endmacro %}
+{% macro spark__element_not_after(element, timestamp) %}({{ element }}).epoch <= unix_timestamp({{ timestamp }}){% endmacro %}
+
 {#- Time-decay weight of a touch `age_seconds` before the payment (half-life var). -#}
 {% macro decay_weight(age_seconds) -%}
     pow(0.5, cast({{ age_seconds }} as double) / {{ var('time_decay_half_life_days') * 86400 }})

@@ -22,7 +22,6 @@ with orders as (
 touches as (
     select
         person_id,
-        event_at,
         touch_element
     from {{ ref('int_attribution__touches') }}
     -- the lookbacks of the orders paid from the partition to the longest window after it
@@ -37,8 +36,8 @@ lists as (
     inner join touches
         on
             orders.person_id = touches.person_id
-            and orders.paid_at >= touches.event_at
-            and touches.event_at >= orders.paid_at - interval {{ longest }} day
+            and {{ element_not_after('touches.touch_element', 'orders.paid_at') }}
+            and {{ element_not_before('touches.touch_element', 'orders.paid_at - interval ' ~ longest ~ ' day') }}
     group by orders.order_serial
 ),
 
