@@ -82,6 +82,16 @@
     {{ round_half_up('cast(' ~ share ~ ' as double)', 12) }}
 {%- endmacro %}
 
+{#- The same rounding as whole units of 10^-12 (BIGINT), which add up faster than DECIMALs, and
+    a sum of such units back as a credit (exact: a path's credits never exceed 10^12 units). -#}
+{% macro credit_units(share) -%}
+    cast(floor(cast({{ share }} as double) * cast(1000000000000 as double) + 0.5) as bigint)
+{%- endmacro %}
+
+{% macro credit_from_units(units) -%}
+    cast(cast({{ units }} as decimal(18, 0)) * 0.000000000001 as decimal(24, 12))
+{%- endmacro %}
+
 {% macro attribution_models() -%}
     {{ return(['first_touch', 'last_touch', 'linear', 'time_decay', 'position_based', 'markov', 'shapley']) }}
 {%- endmacro %}
@@ -121,17 +131,16 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- The list without consecutive repeats ([1, 1, 2, 1] -> [1, 2, 1]): each element paired with
-    the one before it, kept when they differ. -#}
+{#- The list without consecutive repeats ([1, 1, 2, 1] -> [1, 2, 1]): each element kept when it
+    differs from the one before it; no list gives the empty list. `list` is a column: the lambda
+    reads it by position. sqlfluff cannot parse DuckDB's two-argument lambda, hence the
+    `-- noqa: PRS` on the lines that call this. -#}
 {% macro collapse_repeats(list) -%}
     {{- return(adapter.dispatch('collapse_repeats', 'zhongcao')(list)) -}}
 {%- endmacro %}
 
 {% macro default__collapse_repeats(list) -%}
-    list_transform(
-        list_filter(list_zip({{ list }}, list_prepend(0, {{ list }}), true), lambda pair: pair[1] <> pair[2]),
-        lambda pair: pair[1]
-    )
+    coalesce(list_filter({{ list }}, lambda element, i: i = 1 or element <> {{ list }}[i - 1]), [])
 {%- endmacro %}
 
 {#- Positions 1..n kept where the element differs from the one before (sequence(1, 0) counts
@@ -148,22 +157,27 @@
 
 {#- Touches per channel (a list of 15 counts, channel_index 1..15) of a path's channel_indexes,
     in two steps: columns of the `counted` CTE, then channel_touch_counts() reading them.
-    DuckDB packs 16 bits per channel into two HUGEINTs, summed in one pass over the path (a
-    map lookup per channel costs ten times more at this size); Spark counts each channel. -#}
-{% macro channel_count_columns(channel_indexes) -%}
-    {{- return(adapter.dispatch('channel_count_columns', 'zhongcao')(channel_indexes)) -}}
+    DuckDB packs the counts into HUGEINTs summed in one pass over the path (a map lookup per
+    channel costs ten times more at this size): 8 bits per channel in one HUGEINT when the
+    path has fewer than 256 touches (nearly all), else 16 bits in two; Spark counts each
+    channel. -#}
+{% macro channel_count_columns(channel_indexes, touch_count) -%}
+    {{- return(adapter.dispatch('channel_count_columns', 'zhongcao')(channel_indexes, touch_count)) -}}
 {%- endmacro %}
 
-{% macro default__channel_count_columns(channel_indexes) -%}
-    list_sum(list_transform(
+{% macro default__channel_count_columns(channel_indexes, touch_count) -%}
+    case when {{ touch_count }} < 256 then list_sum(list_transform(
+        {{ channel_indexes }}, lambda c: cast(1 as hugeint) << (8 * (c - 1))
+    )) end as packed_bytes,
+    case when {{ touch_count }} >= 256 then list_sum(list_transform(
         {{ channel_indexes }}, lambda c: case when c <= 7 then cast(1 as hugeint) << (16 * (c - 1)) else cast(0 as hugeint) end
-    )) as packed_low,
-    list_sum(list_transform(
+    )) end as packed_low,
+    case when {{ touch_count }} >= 256 then list_sum(list_transform(
         {{ channel_indexes }}, lambda c: case when c > 7 then cast(1 as hugeint) << (16 * (c - 8)) else cast(0 as hugeint) end
-    )) as packed_high
+    )) end as packed_high
 {%- endmacro %}
 
-{% macro spark__channel_count_columns(channel_indexes) -%}
+{% macro spark__channel_count_columns(channel_indexes, touch_count) -%}
     transform(sequence(1, 15), i -> size(filter({{ channel_indexes }}, c -> c = i))) as channel_counts
 {%- endmacro %}
 
@@ -172,13 +186,17 @@
 {%- endmacro %}
 
 {% macro default__channel_touch_counts() -%}
-    list_transform(
-        range(1, 16),
-        lambda i: cast(
-            case when i <= 7 then (packed_low >> (16 * (i - 1))) & 65535 else (packed_high >> (16 * (i - 8))) & 65535 end
-            as integer
+    case
+        when packed_bytes is not null
+            then list_transform(range(1, 16), lambda i: cast((packed_bytes >> (8 * (i - 1))) & 255 as integer))
+        else list_transform(
+            range(1, 16),
+            lambda i: cast(
+                case when i <= 7 then (packed_low >> (16 * (i - 1))) & 65535 else (packed_high >> (16 * (i - 8))) & 65535 end
+                as integer
+            )
         )
-    )
+    end
 {%- endmacro %}
 
 {% macro spark__channel_touch_counts() %}channel_counts{% endmacro %}

@@ -85,7 +85,7 @@ final as (
         window_days,
         is_converted,
         cast({{ list_bit_or(list_map('channel_indexes', 'c', shift_left('1', 'c'))) }} as integer) as channel_set_mask,
-        {{ collapse_repeats('channel_indexes') }} as channel_path
+        {{ collapse_repeats('channel_indexes') }} as channel_path  -- noqa: PRS
     from sliced
 )
 

@@ -39,10 +39,9 @@ measured as (
         {{ list_size('elements') }} as touch_count,
         {{ list_at('elements', 1) }} as first_element,
         {{ list_at('elements', -1) }} as last_element,
-        {{ list_total(
-            list_map('elements', 'element', decay_weight(epoch_seconds('paid_at') ~ ' - ' ~ element_epoch('element'))),
-            'double'
-        ) }} as decay_sum,
+        -- Each touch's weight once: summed here, divided by the sum for the head's credits below.
+        {{ list_map('elements', 'element', decay_weight(epoch_seconds('paid_at') ~ ' - ' ~ element_epoch('element'))) }}
+            as decay_weights,
         {{ list_map('elements', 'element', element_channel_index('element')) }} as channel_indexes,
         elements
     from sliced
@@ -52,7 +51,8 @@ measured as (
 counted as (
     select
         *,
-        {{ channel_count_columns('channel_indexes') }}
+        {{ list_total('decay_weights', 'double') }} as decay_sum,
+        {{ channel_count_columns('channel_indexes', 'touch_count') }}
     from measured
 ),
 
@@ -72,18 +72,16 @@ final as (
         {{ element_touchpoint_key('last_element') }} as last_touchpoint_key,
         {{ element_channel_index('last_element') }} as last_channel_index,
         decay_sum,
-        -- Σ of the rounded time-decay credits of every touch but the last (the last takes 1 − this).
-        coalesce({{ list_total(
-            list_map(
-                list_head('elements', 'touch_count - 1'), 'element',
-                credit_decimal(decay_weight(epoch_seconds('paid_at') ~ ' - ' ~ element_epoch('element')) ~ ' / decay_sum')
-            ),
-            'decimal(24, 12)'
-        ) }}, 0) as decay_head_credit_sum,
+        -- Σ of the rounded time-decay credits of every touch but the last (the last takes 1 − this),
+        -- summed as whole units of 10⁻¹² (the same roundings as credit_decimal, in BIGINT).
+        coalesce({{ credit_from_units(list_total(
+            list_map(list_head('decay_weights', 'touch_count - 1'), 'weight', credit_units('weight / decay_sum')),
+            'bigint'
+        )) }}, 0) as decay_head_credit_sum,
         {{ channel_touch_counts() }} as channel_touch_counts,
         cast({{ list_bit_or(list_map('channel_indexes', 'c', shift_left('1', 'c'))) }} as integer) as channel_set_mask,
         -- Consecutive touches of one channel are one step of the Markov chain.
-        {{ collapse_repeats('channel_indexes') }} as channel_path
+        {{ collapse_repeats('channel_indexes') }} as channel_path  -- noqa: PRS
     from counted
 )
 
