@@ -196,3 +196,81 @@ def test_a_day_of_a_timestamp_is_kept_by_the_timestamp_range_too():
     assert kept == by_day
     assert [str(ts) for (ts,) in kept] == ["2026-11-03 00:00:00", "2026-11-04 23:59:59.999999"]
     assert partition_macros()["in_partition_of_time"]("cast(ts as date)", "ts") == "true"  # a full build
+
+
+def attribution_macros() -> dict:
+    """attribution.sql's macros and the portable ones they call, as dbt renders them on DuckDB."""
+    context: dict = {"var": lambda name, default=None: {"time_decay_half_life_days": 7}.get(name, default)}
+    context["adapter"] = SimpleNamespace(dispatch=lambda name, package=None: context[f"default__{name}"])
+    for file_name in ("portable.sql", "safe_ratio.sql", "attribution.sql"):
+        dbt_macros(file_name, context)
+    return context
+
+
+def test_channel_counts_of_short_and_long_paths():
+    # Under 256 touches the counts are packed 8 bits per channel, from 256 on 16 bits in two
+    # HUGEINTs: both must give every channel's count, the last channel (15) included.
+    macros = attribution_macros()
+    paths = {
+        "short": [1, 15, 15, 3, 1, 7, 8, 15],
+        "255 touches": [15] * 200 + [1] * 55,
+        "256 touches of one channel": [2] * 256,  # would carry into channel 3's byte
+        "long": [15] * 300 + [8] * 257 + [7] * 2 + [1],
+    }
+    con = duckdb.connect()
+    con.execute("create table paths (name varchar, channel_indexes integer[])")
+    con.executemany("insert into paths values (?, ?)", list(paths.items()))
+    counted = f"select name, {macros['channel_count_columns']('channel_indexes', 'len(channel_indexes)')} from paths"
+    rows = con.execute(f"select name, {macros['channel_touch_counts']()} from ({counted})").fetchall()
+    assert {name: counts for name, counts in rows} == {
+        name: [indexes.count(channel) for channel in range(1, 16)] for name, indexes in paths.items()
+    }
+
+
+def test_repeats_collapse_into_steps_and_no_path_is_the_empty_path():
+    collapsed = attribution_macros()["collapse_repeats"]("path")
+    con = duckdb.connect()
+    con.execute("create table t (n integer, path integer[])")
+    con.executemany("insert into t values (?, ?)", [(1, [1, 1, 2, 1, 1, 3]), (2, [4]), (3, []), (4, None)])
+    assert con.execute(f"select n, {collapsed} from t order by n").fetchall() == [
+        (1, [1, 2, 1, 3]),
+        (2, [4]),
+        (3, []),
+        (4, []),
+    ]
+
+
+def test_credits_summed_as_units_equal_the_rounded_credits_summed():
+    # The time-decay head of a path is summed as BIGINT units; it must equal the sum of the
+    # DECIMAL credits each touch gets, or the last touch's remainder would not close to 1.
+    macros = attribution_macros()
+    con = duckdb.connect()
+    con.execute("create table t as select 1.0 / (1 + (i * 7919) % 997) as share from range(5000) r(i)")
+    units = macros["credit_from_units"](f"sum({macros['credit_units']('share')})")
+    decimals = f"sum({macros['credit_decimal']('share')})"
+    as_units, as_decimals = con.execute(f"select {units}, {decimals} from t").fetchone()
+    assert as_units == as_decimals
+    assert as_units > 1  # many shares, far from a trivially equal sum
+
+
+def test_a_touch_counts_up_to_the_second_of_the_payment():
+    macros = attribution_macros()
+    element = macros["touch_element"]("event_at", "3", "17", "touchpoint_key")
+    not_before = macros["element_not_before"]("touch_element", "timestamp '2026-10-05 12:00:00'")
+    not_after = macros["element_not_after"]("touch_element", "timestamp '2026-10-20 12:00:00'")
+    con = duckdb.connect()
+    con.execute("create table touches (name varchar, event_at timestamp, touchpoint_key ubigint)")
+    con.executemany(
+        "insert into touches values (?, ?, ?)",
+        [
+            ("a second before the window", "2026-10-05 11:59:59", 2**64 - 1),
+            ("at the window's start", "2026-10-05 12:00:00", 0),
+            ("at the payment", "2026-10-20 12:00:00", 2**64 - 1),
+            ("a second after the payment", "2026-10-20 12:00:01", 0),
+        ],
+    )
+    kept = con.execute(
+        f"select name from (select name, {element} as touch_element from touches) "
+        f"where {not_before} and {not_after} order by touch_element"
+    ).fetchall()
+    assert kept == [("at the window's start",), ("at the payment",)]
