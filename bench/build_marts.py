@@ -60,12 +60,22 @@ def main() -> None:
 
 
 def run_dbt(
-    warehouse: Path, select: str, dbt_vars: str | None = None, full_refresh: bool = False, memory: str = "4GB"
+    warehouse: Path,
+    select: str,
+    dbt_vars: str | None = None,
+    full_refresh: bool = False,
+    memory: str = "4GB",
+    *,
+    target_path: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    threads: int | None = None,
 ) -> tuple[list[tuple[str, str, float]], float, subprocess.CompletedProcess]:
     """`dbt build` (models and seeds, no tests) of `select`: (model, status, seconds) slowest first,
-    the wall time and the finished process."""
+    the wall time and the finished process. A `target_path` kept between calls keeps dbt's partial
+    parse, as production runs do; without one every call parses the whole project first."""
     dbt = Path(sys.executable).with_name("dbt")
-    with tempfile.TemporaryDirectory() as target:
+    with tempfile.TemporaryDirectory() as scratch:
+        target = str(target_path or scratch)
         command = [
             str(dbt),
             "build",
@@ -83,12 +93,14 @@ def run_dbt(
             target,
             *(["--vars", dbt_vars] if dbt_vars else []),
             *(["--full-refresh"] if full_refresh else []),
+            *(["--threads", str(threads)] if threads else []),
         ]
         env = {
             **os.environ,
             "ZHONGCAO_WAREHOUSE": str(warehouse.resolve()),
             "ZHONGCAO_DUCKDB_MEMORY": memory,
             "DO_NOT_TRACK": "1",
+            **(extra_env or {}),
         }
         started = time.perf_counter()
         run = subprocess.run(command, env=env, capture_output=True, text=True)
