@@ -11,6 +11,7 @@ nightly run applies the stored fit; only full builds refit)."""
 
 import os
 import shutil
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -201,3 +202,24 @@ def test_the_order_marts_rebuilt_changed_orders_only_and_agree_with_a_full_build
     assert LATE_REFUND_ORDER in exported and created <= exported
     (orders,) = con.execute("select count(*) from fct_orders").fetchone()
     assert len(listed) < orders / 3
+
+
+def test_a_model_whose_columns_changed_asks_for_a_rebuild(increment, tmp_path):
+    # A warehouse built by a version whose touches table had one more column: a night stops
+    # with dbt's message and leaves the table as it was; a full refresh rebuilds it.
+    settings, _, _ = increment
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse, warehouse)
+    older = SimpleNamespace(warehouse=warehouse)
+    con = duckdb.connect(str(warehouse))
+    con.execute("alter table intermediate.int_attribution__touches add column touchpoint_key ubigint")
+    stored = con.execute("select count(*) from intermediate.int_attribution__touches").fetchone()
+    con.close()
+    select = ("--select", "int_attribution__touches")
+    night = dbt_build(older, tmp_path / "target", *select, "--vars", partition_vars(*PARTITION.values()), check=False)
+    assert night.returncode != 0
+    assert "out of sync" in night.stdout and "touchpoint_key" in night.stdout
+    assert snapshot(older, "select count(*) from intermediate.int_attribution__touches") == {stored}
+    dbt_build(older, tmp_path / "target", *select, "--full-refresh")
+    columns = snapshot(older, "select column_name from (describe intermediate.int_attribution__touches)")
+    assert columns == {("person_id",), ("event_date",), ("touch_element",)}
