@@ -58,6 +58,7 @@ from zhongcao.runlock import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), "run-a"):
     child = os.fork()
     if child == 0:
+        print("child running", flush=True)
         time.sleep(30)
         os._exit(0)
     print(child, flush=True)
@@ -69,7 +70,11 @@ def test_a_forked_child_does_not_keep_the_lock_of_a_killed_run(tmp_path):
     """A run killed with kill -9 while a forked check worker lives: the next run gets the lock."""
     lock = tmp_path / "warehouse.duckdb.run.lock"
     run = subprocess.Popen([sys.executable, "-c", KILLED_WITH_A_CHILD, str(lock)], stdout=subprocess.PIPE, text=True)
-    child = int(run.stdout.readline())
+    # Both lines, in either order: the parent's (the child's pid) and the child's own, printed
+    # once fork() returned in it — after its fork handler. Killing the parent before the child
+    # ran at all left the lock held for that instant (seen once on a loaded CI machine).
+    lines = [run.stdout.readline().strip(), run.stdout.readline().strip()]
+    (child,) = (int(line) for line in lines if line != "child running")
     run.send_signal(signal.SIGKILL)
     run.wait()
     try:
