@@ -58,10 +58,10 @@ from zhongcao.runlock import warehouse_lock
 with warehouse_lock(Path(sys.argv[1]), "run-a"):
     child = os.fork()
     if child == 0:
-        print("child running", flush=True)
+        os.write(1, b"child running\\n")  # one write each: lines of the two processes never interleave
         time.sleep(30)
         os._exit(0)
-    print(child, flush=True)
+    os.write(1, f"{child}\\n".encode())
     time.sleep(30)
 """
 
