@@ -60,14 +60,14 @@
 {% macro element_not_before(element, timestamp) -%}
     {{- return(adapter.dispatch('element_not_before', 'zhongcao')(element, timestamp)) -}}
 {%- endmacro %}
-{% macro default__element_not_before(element, timestamp) %}{{ element }} >= (epoch({{ timestamp }})::hugeint << 88){% endmacro %}
-{% macro spark__element_not_before(element, timestamp) %}({{ element }}).epoch >= unix_timestamp({{ timestamp }}){% endmacro %}
+{% macro default__element_not_before(element, timestamp) %}{{ element }} >= ({{ epoch_seconds(timestamp) }}::hugeint << 88){% endmacro %}
+{% macro spark__element_not_before(element, timestamp) %}{{ element_epoch(element) }} >= {{ epoch_seconds(timestamp) }}{% endmacro %}
 
 {% macro element_not_after(element, timestamp) -%}
     {{- return(adapter.dispatch('element_not_after', 'zhongcao')(element, timestamp)) -}}
 {%- endmacro %}
-{% macro default__element_not_after(element, timestamp) %}{{ element }} < ((epoch({{ timestamp }})::hugeint + 1) << 88){% endmacro %}
-{% macro spark__element_not_after(element, timestamp) %}({{ element }}).epoch <= unix_timestamp({{ timestamp }}){% endmacro %}
+{% macro default__element_not_after(element, timestamp) %}{{ element }} < (({{ epoch_seconds(timestamp) }}::hugeint + 1) << 88){% endmacro %}
+{% macro spark__element_not_after(element, timestamp) %}{{ element_epoch(element) }} <= {{ epoch_seconds(timestamp) }}{% endmacro %}
 
 {#- Time-decay weight of a touch `age_seconds` before the payment (half-life var). -#}
 {% macro decay_weight(age_seconds) -%}
@@ -85,7 +85,7 @@
 {#- The same rounding as whole units of 10^-12 (BIGINT), which add up faster than DECIMALs, and
     a sum of such units back as a credit (exact: a path's credits never exceed 10^12 units). -#}
 {% macro credit_units(share) -%}
-    cast(floor(cast({{ share }} as double) * cast(1000000000000 as double) + 0.5) as bigint)
+    cast({{ units_half_up('cast(' ~ share ~ ' as double)', 12) }} as bigint)
 {%- endmacro %}
 
 {% macro credit_from_units(units) -%}

@@ -16,9 +16,15 @@
 {#- A DOUBLE rounded to `scale` decimals, half up, in arithmetic both engines do identically
     (their round() functions differ on halves a double cannot hold exactly), as DECIMAL. -#}
 {% macro round_half_up(value, scale, precision=18) -%}
-    {%- set factor = 'cast(' ~ (10 ** scale) ~ ' as double)' -%}
-    cast(floor({{ value }} * {{ factor }} + 0.5) / {{ factor }} as decimal({{ precision }}, {{ scale }}))
+    cast({{ units_half_up(value, scale) }} / {{ decimal_factor(scale) }} as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
+
+{#- The same rounding as a whole number of units of 10^-scale (a DOUBLE holding an integer). -#}
+{% macro units_half_up(value, scale) -%}
+    floor({{ value }} * {{ decimal_factor(scale) }} + 0.5)
+{%- endmacro %}
+
+{% macro decimal_factor(scale) %}cast({{ 10 ** scale }} as double){% endmacro %}
 
 {#- A rate as DECIMAL(18, scale), rounded half up; null when the denominator is 0. -#}
 {% macro safe_ratio(numerator, denominator, scale=6) -%}
