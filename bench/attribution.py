@@ -12,7 +12,6 @@ The warehouse is changed in place. Figures, not assertions.
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from build_marts import DBT_PROJECT_DIR, run_dbt  # noqa: E402
+from build_marts import DBT_PROJECT_DIR, dbt_environment, run_dbt  # noqa: E402
 
 MODELS = [
     "int_attribution__cells",
@@ -55,11 +54,6 @@ def main() -> None:
     parser.add_argument("--threads", type=int, help="dbt threads (default: the profile's, 2)")
     args = parser.parse_args()
     select = " ".join(MODELS)
-    env = {
-        "ZHONGCAO_WAREHOUSE": str(args.warehouse.resolve()),
-        "ZHONGCAO_DUCKDB_MEMORY": args.memory,
-        "DO_NOT_TRACK": "1",
-    }
     with tempfile.TemporaryDirectory() as target:
         # Parsed once, untimed: production runs keep dbt's partial parse, and the night's days
         # go through the vars' environment twins, as Dagster passes them, so it still holds.
@@ -67,7 +61,7 @@ def main() -> None:
         parse = [str(dbt), "parse", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)]
         subprocess.run(
             [*parse, "--target-path", target, "--log-path", target],
-            env={**os.environ, **env},
+            env=dbt_environment(args.warehouse, args.memory),
             check=True,
             capture_output=True,
         )

@@ -59,6 +59,16 @@ def main() -> None:
         sys.exit(run.returncode)
 
 
+def dbt_environment(warehouse: Path, memory: str) -> dict[str, str]:
+    """The environment every dbt call of the benchmarks runs in."""
+    return {
+        **os.environ,
+        "ZHONGCAO_WAREHOUSE": str(warehouse.resolve()),
+        "ZHONGCAO_DUCKDB_MEMORY": memory,
+        "DO_NOT_TRACK": "1",
+    }
+
+
 def run_dbt(
     warehouse: Path,
     select: str,
@@ -95,13 +105,7 @@ def run_dbt(
             *(["--full-refresh"] if full_refresh else []),
             *(["--threads", str(threads)] if threads else []),
         ]
-        env = {
-            **os.environ,
-            "ZHONGCAO_WAREHOUSE": str(warehouse.resolve()),
-            "ZHONGCAO_DUCKDB_MEMORY": memory,
-            "DO_NOT_TRACK": "1",
-            **(extra_env or {}),
-        }
+        env = {**dbt_environment(warehouse, memory), **(extra_env or {})}
         started = time.perf_counter()
         run = subprocess.run(command, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - started
