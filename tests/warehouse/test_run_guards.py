@@ -5,6 +5,9 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import uuid
 
 import dagster as dg
 import pytest
@@ -23,9 +26,23 @@ HOLDER = textwrap.dedent(
     import sys, time, duckdb
     con = duckdb.connect(sys.argv[1])  # a writer of the warehouse: a stray shell, a BI tool on the wrong file
     print("holding", flush=True)
-    time.sleep(float(sys.argv[2]))
+    sys.stdin.readline()  # until told to let go
     """
 )
+
+
+def let_go(holder: subprocess.Popen) -> None:
+    if holder.stdin and not holder.stdin.closed:
+        holder.stdin.close()
+
+
+def release_after_first_retry(instance: dg.DagsterInstance, run_id: str, holder: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and holder.poll() is None:
+        if instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_UP_FOR_RETRY):
+            break
+        time.sleep(0.05)
+    let_go(holder)
 
 
 def test_a_transient_lock_on_the_warehouse_is_retried(workspace, monkeypatch):
@@ -41,13 +58,29 @@ def test_a_transient_lock_on_the_warehouse_is_retried(workspace, monkeypatch):
     )
     connect(workspace).close()  # the warehouse exists
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(workspace.warehouse), "1.5"], stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", HOLDER, str(workspace.warehouse)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert holder.stdout.readline().strip() == "holding"
+    run_id = str(uuid.uuid4())
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("main").execute_in_process(
-            instance=instance, asset_selection=[JUGUANG], partition_key="2026-10-20", raise_on_error=False
-        )
+        # The holder lets go once the run has met its lock and asked for a retry, not after a fixed
+        # time: on a busy machine the run reached the warehouse only after a timed holder had left.
+        releaser = threading.Thread(target=release_after_first_retry, args=(instance, run_id, holder), daemon=True)
+        releaser.start()
+        try:
+            result = defs.resolve_job_def("main").execute_in_process(
+                instance=instance,
+                asset_selection=[JUGUANG],
+                partition_key="2026-10-20",
+                raise_on_error=False,
+                run_id=run_id,
+            )
+        finally:
+            let_go(holder)
+            releaser.join(timeout=30)
     holder.wait(timeout=30)
     assert result.success
     retried = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
