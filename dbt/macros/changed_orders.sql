@@ -30,14 +30,19 @@
 
 {#- int_sales__changed_orders describes the run it was built in: a partitioned run that selects an
     order-side model without it would read another run's list and silently skip orders. -#}
-{% macro require_changed_orders() -%}
+{% macro require_changed_orders(purpose='rebuilds the orders int_sales__changed_orders lists') -%}
+    {%- do require_in_run('int_sales__changed_orders', purpose) -%}
+{%- endmacro %}
+
+{#- A list built for each partitioned run (`model`) that this model reads, for `purpose` (what it
+    does with it): the run must build the list too, or the model would read another run's. -#}
+{% macro require_in_run(model, purpose) -%}
     {%- if execute and selected_resources -%}
-        {%- set list_model = 'model.zhongcao.int_sales__changed_orders' -%}
-        {%- if list_model not in selected_resources -%}
+        {%- if 'model.zhongcao.' ~ model not in selected_resources -%}
             {{- exceptions.raise_compiler_error(
-                this.identifier ~ " rebuilds the orders int_sales__changed_orders lists for this run's "
-                ~ "partition, but the run does not build that list: select it too "
-                ~ "(e.g. dbt build --select +" ~ this.identifier ~ "), or build without partition vars."
+                this.identifier ~ " " ~ purpose ~ " for this run's partition, but the run does not build "
+                ~ model ~ ": select it too (e.g. dbt build --select +" ~ this.identifier
+                ~ "), or build without partition vars."
             ) -}}
         {%- endif -%}
     {%- endif -%}

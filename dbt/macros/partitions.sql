@@ -84,15 +84,15 @@
 {%- endmacro %}
 
 {#- Payment days a partitioned run rebuilds in the attribution marts: the days whose credits it
-    recomputes (in_attributed_paid_dates) and the payment days of orders refunded in the
-    partition (their money changed). A filter on
-    `column`; `true` when the whole history is built. -#}
+    recomputes and the payment days of the orders whose money it changed
+    (int_attribution__affected_paid_dates). A filter on `column`; `true` when the whole history
+    is built. -#}
 {% macro in_affected_paid_dates(column) -%}
     {%- if is_partitioned_run() -%}
-        {{ column }} in (
-            select paid_date from {{ ref('fct_orders') }}
-            where is_paid and ({{ in_attributed_paid_dates('paid_date') }} or {{ in_partition('cast(refunded_at as date)') }})
-        )
+        {%- do require_in_run(
+            'int_attribution__affected_paid_dates', 're-sums the payment days int_attribution__affected_paid_dates lists'
+        ) -%}
+        {{ column }} in (select paid_date from {{ ref('int_attribution__affected_paid_dates') }})
     {%- else -%}
         true
     {%- endif -%}

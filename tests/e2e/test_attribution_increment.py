@@ -1,9 +1,11 @@
-"""A nightly (partitioned) attribution run recomputes only the new days, the days of orders
-refunded in them and the orders whose lookback reaches them, and then agrees with a full build.
+"""A nightly (partitioned) attribution run recomputes only the new days, the payment days of
+orders whose money changed in them and the orders whose lookback reaches them, and then agrees
+with a full build.
 
 The sample arrives in three deliveries: first without the last day's data-bank file, without
-one refund that finished on the day before and with a 10-20 data-bank export that lacks its
-impressions; then the last day and the refund (the night's run, partition 11-03..11-04); then
+one refund that finished on the day before, without the Cainiao waybills picked up on the last
+two days (some of older orders) and with a 10-20 data-bank export that lacks its impressions;
+then the last day, the refund and the waybills (the night's run, partition 11-03..11-04); then
 the corrected 10-20 export (the run a sensor asks for, partition 10-20 alone). After both runs
 the rule-based models must equal the full build of the complete sample (the `built` fixture);
 the night must leave the data-driven credits of untouched days as the first build made them (a
@@ -11,6 +13,8 @@ nightly run applies the stored fit; only full builds refit)."""
 
 import os
 import shutil
+from datetime import date
+from decimal import Decimal
 from types import SimpleNamespace
 
 import duckdb
@@ -49,6 +53,11 @@ DAILY = (
 
 WEIGHTS = "select * from intermediate.int_attribution__data_driven_weights"
 CHANGED_ORDERS = "select store, order_id, reason from intermediate.int_sales__changed_orders"
+AFFECTED_DAYS = "select paid_date from intermediate.int_attribution__affected_paid_dates"
+PREVIOUS_FIRST_PURCHASES = (
+    "select order_id from intermediate.int_sales__changed_orders "
+    "where reason = 'same_person' and previous_conversion_number = 1"
+)
 # The order marts, and the AIPL marts built from the states of those orders' people.
 ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks", "mart_aipl_daily", "mart_aipl_flows_daily"]
 
@@ -71,6 +80,23 @@ def quoted(models):
     return ", ".join(f"'{m}'" for m in models)
 
 
+def waybill_fields(line: bytes) -> list[str]:
+    return line.decode("utf-8").strip().split(",")
+
+
+def picked_up_in_partition(line: bytes) -> bool:
+    picked_up = waybill_fields(line)[2][:10]
+    return PARTITION["partition_start"] <= picked_up <= PARTITION["partition_end"]
+
+
+def waybill_order(line: bytes) -> str:
+    return waybill_fields(line)[1].strip('="')
+
+
+def waybill_freight(line: bytes) -> Decimal:
+    return Decimal(waybill_fields(line)[5])
+
+
 @pytest.fixture(scope="module")
 def increment(tmp_path_factory):
     home = tmp_path_factory.mktemp("increment")
@@ -85,6 +111,12 @@ def increment(tmp_path_factory):
     assert len(kept) == full_refunds.count(b"\r\n"), "exactly one refund held back"
     refund_file.write_bytes(b"\r\n".join(kept))
     os.utime(refund_file, (1_700_000_000, 1_700_000_000))
+    (waybill_file,) = (landing / "cainiao" / "bill").glob("*.csv")
+    full_waybills = waybill_file.read_bytes()
+    header, *waybills = full_waybills.split(b"\n")
+    picked_up_late = [line for line in waybills if line.strip() and picked_up_in_partition(line)]
+    waybill_file.write_bytes(b"\n".join([header, *(line for line in waybills if line not in picked_up_late)]))
+    os.utime(waybill_file, (1_700_000_000, 1_700_000_000))
     corrected = landing / CORRECTED_TOUCHES
     complete = corrected.read_bytes()
     lines = complete.decode("utf-8").splitlines(keepends=True)
@@ -107,6 +139,8 @@ def increment(tmp_path_factory):
         shutil.move(late_touches, landing / LATE_TOUCHES)
         refund_file.write_bytes(full_refunds)
         os.utime(refund_file, (1_800_000_000, 1_800_000_000))
+        waybill_file.write_bytes(full_waybills)
+        os.utime(waybill_file, (1_800_000_000, 1_800_000_000))
         Loader(settings, log=lambda _: None).load_all()
         dbt_build(settings, home / "target", "--vars", partition_vars(*PARTITION.values()))
         night = {
@@ -114,6 +148,9 @@ def increment(tmp_path_factory):
             "daily": snapshot(settings, DAILY.format(models=quoted([*DATA_DRIVEN, "linear"]))),
             "rule_credits": snapshot(settings, credits_of(RULE_MODELS)),
             "changed_orders": snapshot(settings, CHANGED_ORDERS),
+            "affected_days": {day for (day,) in snapshot(settings, AFFECTED_DAYS)},
+            "previous_first_purchases": {order_id for (order_id,) in snapshot(settings, PREVIOUS_FIRST_PURCHASES)},
+            "late_waybills": {waybill_order(line): waybill_freight(line) for line in picked_up_late},
         }
         # The third: the corrected 10-20 export, and the run of that day alone.
         corrected.write_bytes(complete)
@@ -137,15 +174,17 @@ def test_rule_based_models_agree_with_a_full_build(built, increment):
     assert snapshot(settings, DAILY.format(models=quoted(RULE_MODELS))) == reference_daily
 
 
-def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, increment):
+def test_the_night_recomputed_its_days_and_those_of_orders_whose_money_changed_only(built, increment):
     con, _ = built
     _, first, now = increment
     refunded_day, refund = con.execute(
         "select paid_date, refund_amount from fct_orders where order_id = ?", [LATE_REFUND_ORDER]
     ).fetchone()
     assert refunded_day.isoformat() < PARTITION["partition_start"] and refund == 319
-    # A partitioned run rebuilds its days and the payment days of every order refunded in it.
-    affected = {
+    # A partitioned run re-sums its days and the payment days of the orders whose money or
+    # first-purchase flag it changed: some of those refunded in it, listed by its exports (a
+    # waybill picked up in it changes an older order's CM2) or renumbered as their buyer's first.
+    refunded_or_new = {
         day
         for (day,) in con.execute(
             "select distinct paid_date from fct_orders where is_paid and (paid_date between ? and ? "
@@ -153,7 +192,20 @@ def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, 
             [*PARTITION.values(), *PARTITION.values()],
         ).fetchall()
     }
-    assert refunded_day in affected and len(affected) > 2
+    listed = {order_id for _, order_id, reason in now["changed_orders"] if reason != "same_person"}
+    renumbered = {order_id for _, order_id, reason in now["changed_orders"] if reason == "same_person"}
+    paid_days = dict(con.execute("select order_id, paid_date from fct_orders where is_paid").fetchall())
+    first_purchases = con.execute("select order_id from fct_orders where conversion_number = 1").fetchall()
+    first_purchases = {order_id for (order_id,) in first_purchases}
+    flipped = {o for o in renumbered if (o in now["previous_first_purchases"]) != (o in first_purchases)}
+    candidates = refunded_or_new | {paid_days[o] for o in listed | flipped if o in paid_days}
+    late_days = {paid_days[o] for o in now["late_waybills"]} - refunded_or_new
+    assert late_days, "some waybills of the night are of orders paid before it"
+    affected = now["affected_days"]
+    partition = {date.fromisoformat(day) for day in PARTITION.values()}
+    assert partition | {refunded_day} | late_days <= affected <= candidates
+    # Bills and waybills that confirm what was estimated or already known re-sum nothing.
+    assert affected < candidates
     # Credits do not depend on money: only the partition's orders were credited anew, with the
     # stored fit, so every older order keeps its data-driven credits, refunded or not.
     partition_days = {r[3] for r in now["credits"] if r[3].isoformat() in PARTITION.values()}
@@ -161,7 +213,7 @@ def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, 
     assert {r for r in now["credits"] if r[3] not in partition_days} == {
         r for r in first["credits"] if r[3] not in partition_days
     }
-    # The daily mart rebuilt the partition's days and the refunded orders' days, nothing else.
+    # The daily mart rebuilt those days, nothing else.
     kept_now = {r for r in now["daily"] if r[0] not in affected}
     assert kept_now and kept_now == {r for r in first["daily"] if r[0] not in affected}
     assert {r for r in now["daily"] if r[0] == refunded_day} != {r for r in first["daily"] if r[0] == refunded_day}
@@ -170,6 +222,14 @@ def test_the_night_recomputed_its_days_and_the_refunded_orders_days_only(built, 
         return sum(r[8] for r in rows if r[0] == refunded_day and r[5] == "linear" and r[6] == 15)
 
     assert linear_revenue(first["daily"]) - linear_revenue(now["daily"]) == refund, "the late refund reached its day"
+    # An older order's waybill, picked up in the night, lowers its payment day's CM2 by its freight.
+    for day in late_days:
+        freight = sum(f for o, f in now["late_waybills"].items() if paid_days[o] == day)
+        cm2_before, cm2_now = (
+            sum(r[9] for r in rows if r[0] == day and r[5] == "linear" and r[6] == 15)
+            for rows in (first["daily"], now["daily"])
+        )
+        assert freight > 0 and cm2_before - cm2_now == freight, day
 
 
 def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it(built, increment):

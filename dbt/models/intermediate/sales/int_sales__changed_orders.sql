@@ -3,9 +3,12 @@
     Not a ref (fct_orders is downstream of this list); none on a first or full build. -#}
 {%- set partitioned = run_window() is not none -%}
 {%- set stored_orders = none -%}
+{%- set stored_lines = none -%}
 {%- if partitioned and execute -%}
     {%- set node = graph.nodes['model.zhongcao.fct_orders'] -%}
     {%- set stored_orders = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
+    {%- set node = graph.nodes['model.zhongcao.fct_order_lines'] -%}
+    {%- set stored_lines = adapter.get_relation(database=node.database, schema=node.schema, identifier=node.alias) -%}
 {%- endif -%}
 {%- set in_run = 'true' if partitioned else 'false' -%}
 -- The orders a partitioned (nightly) run rebuilds in the order-side models (in_changed_orders,
@@ -42,7 +45,10 @@ stored as (
             order_id,
             person_key,
             paid_date,
+            gmv,
+            paid_amount,
             net_revenue,
+            conversion_number,
             click_id,
             order_channel,
             campaign_id,
@@ -55,7 +61,10 @@ stored as (
             cast(null as {{ text_type() }}) as order_id,
             cast(null as {{ text_type() }}) as person_key,
             cast(null as date) as paid_date,
+            cast(null as decimal(18, 2)) as gmv,
+            cast(null as decimal(18, 2)) as paid_amount,
             cast(null as decimal(18, 2)) as net_revenue,
+            cast(null as bigint) as conversion_number,
             cast(null as {{ text_type() }}) as click_id,
             cast(null as {{ text_type() }}) as order_channel,
             cast(null as {{ text_type() }}) as campaign_id,
@@ -148,16 +157,40 @@ listed as (
     select * from their_orders
 ),
 
+-- What fct_order_lines held for the listed orders: their CM2, which a late waybill or bill changes.
+stored_margins as (
+    {%- if stored_lines is not none %}
+        select
+            store,
+            order_id,
+            sum(cm2) as cm2
+        from {{ stored_lines }}
+        where (store, order_id) in (select listed.store, listed.order_id from listed)
+        group by store, order_id
+    {%- else %}
+        select
+            cast(null as {{ text_type() }}) as store,
+            cast(null as {{ text_type() }}) as order_id,
+            cast(null as decimal(18, 2)) as cm2
+        where false
+    {%- endif %}
+),
+
 changed as (
     select
         listed.store,
         listed.order_id,
         listed.reason,
         stored.paid_date as previous_paid_date,
+        stored.gmv as previous_gmv,
+        stored.paid_amount as previous_paid_amount,
         stored.net_revenue as previous_net_revenue,
+        stored_margins.cm2 as previous_cm2,
+        stored.conversion_number as previous_conversion_number,
         stored.person_key as previous_person_key
     from listed
     left join stored on listed.store = stored.store and listed.order_id = stored.order_id
+    left join stored_margins on listed.store = stored_margins.store and listed.order_id = stored_margins.order_id
 )
 
 select * from changed

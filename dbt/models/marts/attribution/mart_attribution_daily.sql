@@ -1,11 +1,13 @@
 {{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='date_day') }}
+-- depends_on: {{ ref('int_attribution__affected_paid_dates') }}
 {%- set money = ['gmv', 'paid_amount', 'net_revenue', 'cm2'] %}
 {%- set keys = 'date_day, attribution_model, window_days' %}
 -- Attributed orders, new buyers and money per payment day × channel × campaign × note ×
 -- creator × model × window. Credits are exact (an order's sum to 1), so a day's rows of one
 -- model and window add up to the day's paid orders exactly; money is credit × the order's
 -- money, apportioned to the cent so that those rows add up to the day's money exactly too.
--- A partitioned run rebuilds its days and the payment days of orders refunded in it.
+-- A partitioned run rebuilds its days and the payment days of the orders whose money it
+-- changed (int_attribution__affected_paid_dates: refunds, late waybills and bills, new buyer links).
 with order_margins as (
     select
         store,
