@@ -53,6 +53,7 @@ MARTS = [
     "mart_market_context",
 ]
 INTERMEDIATE = [
+    "int_attribution__affected_paid_dates",
     "int_attribution__cells",
     "int_attribution__data_driven_weights",
     "int_attribution__non_converting_paths",
