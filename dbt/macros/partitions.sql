@@ -113,6 +113,10 @@
             window_end date,
             started_at timestamp not null
         );
+        create table if not exists meta.attribution_daily_runs (
+            invocation_id varchar not null,
+            summed_at timestamp not null
+        );
         insert into meta.dbt_runs values (
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
@@ -121,6 +125,28 @@
             cast(current_timestamp as timestamp)
         )
     {%- endif -%}
+{%- endmacro %}
+
+{#- mart_attribution_daily's post-hook: the runs that summed it. A partitioned run trusts the
+    previous values of int_sales__changed_orders to find the days whose money changed only when
+    the run before it summed the mart (int_attribution__affected_paid_dates). -#}
+{% macro record_attribution_daily_run() -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        insert into meta.attribution_daily_runs values ('{{ invocation_id }}', cast(current_timestamp as timestamp))
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether the dbt run or build before this one summed mart_attribution_daily (a condition). -#}
+{% macro previous_run_summed_attribution_daily() -%}
+    exists (
+        select 1 from meta.attribution_daily_runs as summed
+        where summed.invocation_id = (
+            select previous.invocation_id from meta.dbt_runs as previous
+            where previous.invocation_id <> '{{ invocation_id }}'
+            order by previous.started_at desc
+            limit 1
+        )
+    )
 {%- endmacro %}
 
 {#- Tests of by-day models: a filter keeping `column` (a date) inside the days a partitioned run

@@ -68,6 +68,7 @@ def credits_of(models) -> str:
 
 
 CORRECTED_DAY = "2026-10-20"
+STALE_DAY = "2026-10-10"  # before every run's days, no order of it changes
 CORRECTED_TOUCHES = "databank/touchpoints/touchpoints_20261020.csv"
 IMPRESSION = "曝光"
 
@@ -283,3 +284,28 @@ def test_a_model_whose_columns_changed_asks_for_a_rebuild(increment, tmp_path):
     dbt_build(older, tmp_path / "target", *select, "--full-refresh")
     columns = snapshot(older, "select column_name from (describe intermediate.int_attribution__touches)")
     assert columns == {("person_id",), ("event_date",), ("touch_element",)}
+
+
+def test_a_night_after_a_run_that_stopped_before_the_daily_mart_re_sums_every_day(built, increment, tmp_path):
+    # A run killed (or failed) between fct_orders and mart_attribution_daily leaves the mart behind
+    # orders it already rebuilt: the next run finds them unchanged since it, yet must re-sum them.
+    con, _ = built
+    settings, _, _ = increment
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(settings.warehouse, warehouse)
+    copy = SimpleNamespace(warehouse=warehouse)
+    behind = duckdb.connect(str(warehouse))
+    behind.execute(
+        "update marts.mart_attribution_daily set attributed_net_revenue = attributed_net_revenue + 1 "
+        "where date_day = ?",
+        [STALE_DAY],
+    )
+    behind.close()
+    night = partition_vars(*PARTITION.values())
+    dbt_build(copy, tmp_path / "target", "--select", "+fct_orders", "--vars", night)  # stopped before the mart
+    dbt_build(copy, tmp_path / "target", "--vars", night)
+    affected = snapshot(copy, AFFECTED_DAYS)
+    paid_days = set(con.execute("select distinct paid_date from fct_orders where is_paid").fetchall())
+    assert affected == paid_days
+    daily = DAILY.format(models=quoted(RULE_MODELS))
+    assert snapshot(copy, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())

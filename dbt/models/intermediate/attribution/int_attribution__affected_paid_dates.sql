@@ -7,6 +7,8 @@
 -- flag it changed (a refund, a late waybill or payment bill, a new buyer link); on a full
 -- build, every payment day. Compared with what fct_orders and fct_order_lines held before the
 -- run (int_sales__changed_orders), so a bill that confirms the estimated fee re-sums nothing.
+-- Those values are what the mart last summed only if the run before this one summed it: after a
+-- run killed or failed between fct_orders and the mart, every payment day is re-summed once.
 with changed as (
     select * from {{ ref('int_sales__changed_orders') }}
 ),
@@ -58,8 +60,11 @@ credited as (
     {%- if window is not none %}
         where
             is_paid
-            and paid_date >= cast('{{ window[0] }}' as date)
-            and paid_date <= cast('{{ window[1] }}' as date) + {{ longest_attribution_window() }}
+            and (
+                paid_date between cast('{{ window[0] }}' as date)
+                and cast('{{ window[1] }}' as date) + {{ longest_attribution_window() }}
+                or not {{ previous_run_summed_attribution_daily() }}
+            )
     {%- else %}
         where is_paid
     {%- endif %}

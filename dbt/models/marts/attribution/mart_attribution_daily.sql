@@ -1,4 +1,9 @@
-{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='date_day') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy=by_key_strategy(),
+    unique_key='date_day',
+    post_hook="{{ record_attribution_daily_run() }}"
+) }}
 -- depends_on: {{ ref('int_attribution__affected_paid_dates') }}
 {%- set money = ['gmv', 'paid_amount', 'net_revenue', 'cm2'] %}
 {%- set keys = 'date_day, attribution_model, window_days' %}
