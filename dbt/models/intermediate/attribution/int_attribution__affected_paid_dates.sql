@@ -34,6 +34,7 @@ margins as (
             changed.store,
             changed.order_id
         from changed
+        where changed.reason <> 'same_person'
     )
     group by store, order_id
 ),
@@ -50,7 +51,7 @@ money_changed as (
         or orders.gmv is distinct from changed.previous_gmv
         or orders.paid_amount is distinct from changed.previous_paid_amount
         or orders.net_revenue is distinct from changed.previous_net_revenue
-        or margins.cm2 is distinct from changed.previous_cm2
+        or (changed.reason <> 'same_person' and margins.cm2 is distinct from changed.previous_cm2)
         or coalesce(orders.conversion_number = 1, false) <> coalesce(changed.previous_conversion_number = 1, false)
 ),
 

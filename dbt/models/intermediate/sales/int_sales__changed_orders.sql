@@ -157,7 +157,8 @@ listed as (
     select * from their_orders
 ),
 
--- What fct_order_lines held for the listed orders: their CM2, which a late waybill or bill changes.
+-- What fct_order_lines held for the orders the exports list or that drifted: their CM2, which a
+-- late waybill or bill changes (a same_person order is only renumbered, its lines stay).
 stored_margins as (
     {%- if stored_lines is not none %}
         select
@@ -165,7 +166,7 @@ stored_margins as (
             order_id,
             sum(cm2) as cm2
         from {{ stored_lines }}
-        where (store, order_id) in (select listed.store, listed.order_id from listed)
+        where (store, order_id) in (select seeds.store, seeds.order_id from seeds)
         group by store, order_id
     {%- else %}
         select
