@@ -52,7 +52,9 @@
     the months of the partition's days and of the longest attribution window after them (their
     spend and their credits changed), and the payment months, before and after, of the orders
     whose payment day or net revenue the run changed (a refund moves its month's shares). A
-    bill or a waybill changes neither. -#}
+    bill or a waybill changes neither. Every month once when the run before this one did not
+    build fct_order_lines (killed or failed before it): the previous values it left no longer
+    show what it changed. -#}
 {% macro marketing_months_rebuilt() -%}
     (
         select cast(date_trunc('month', day) as date) as month_start
@@ -75,6 +77,10 @@
                 changed.previous_paid_date is distinct from settled.paid_date
                 or changed.previous_net_revenue is distinct from settled.net_revenue
             )
+        union
+        select distinct cast(date_trunc('month', paid_date) as date)
+        from {{ ref('fct_orders') }}
+        where is_paid and not {{ previous_run_built('fct_order_lines') }}
     )
 {%- endmacro %}
 

@@ -113,9 +113,10 @@
             window_end date,
             started_at timestamp not null
         );
-        create table if not exists meta.attribution_daily_runs (
+        create table if not exists meta.model_runs (
             invocation_id varchar not null,
-            summed_at timestamp not null
+            model varchar not null,
+            finished_at timestamp not null
         );
         insert into meta.dbt_runs values (
             '{{ invocation_id }}',
@@ -127,25 +128,32 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- mart_attribution_daily's post-hook: the runs that summed it. A partitioned run trusts the
-    previous values of int_sales__changed_orders to find the days whose money changed only when
-    the run before it summed the mart (int_attribution__affected_paid_dates). -#}
-{% macro record_attribution_daily_run() -%}
+{#- A post-hook of the models that end a chain a partitioned run redoes from the stored previous
+    values of int_sales__changed_orders (mart_attribution_daily; fct_order_lines, which ends the
+    marketing allocation): the runs that built them. Those values say what the model last saw
+    only if the run before this one built it; a run killed or failed before it left changes
+    that the next run's list no longer shows (previous_run_built). -#}
+{% macro record_model_run() -%}
     {%- if execute and target.type == 'duckdb' -%}
-        insert into meta.attribution_daily_runs values ('{{ invocation_id }}', cast(current_timestamp as timestamp))
+        insert into meta.model_runs values (
+            '{{ invocation_id }}', '{{ this.identifier }}', cast(current_timestamp as timestamp)
+        )
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether the dbt run or build before this one summed mart_attribution_daily (a condition). -#}
-{% macro previous_run_summed_attribution_daily() -%}
+{#- Whether the dbt run or build before this one built `model` (a condition; DuckDB only, like
+    meta.dbt_runs). -#}
+{% macro previous_run_built(model) -%}
     exists (
-        select 1 from meta.attribution_daily_runs as summed
-        where summed.invocation_id = (
-            select previous.invocation_id from meta.dbt_runs as previous
-            where previous.invocation_id <> '{{ invocation_id }}'
-            order by previous.started_at desc
-            limit 1
-        )
+        select 1 from meta.model_runs as built
+        where
+            built.model = '{{ model }}'
+            and built.invocation_id = (
+                select previous.invocation_id from meta.dbt_runs as previous
+                where previous.invocation_id <> '{{ invocation_id }}'
+                order by previous.started_at desc
+                limit 1
+            )
     )
 {%- endmacro %}
 

@@ -64,7 +64,7 @@ credited as (
             and (
                 paid_date between cast('{{ window[0] }}' as date)
                 and cast('{{ window[1] }}' as date) + {{ longest_attribution_window() }}
-                or not {{ previous_run_summed_attribution_daily() }}
+                or not {{ previous_run_built('mart_attribution_daily') }}
             )
     {%- else %}
         where is_paid

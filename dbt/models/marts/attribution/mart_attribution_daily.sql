@@ -2,7 +2,7 @@
     materialized='incremental',
     incremental_strategy=by_key_strategy(),
     unique_key='date_day',
-    post_hook="{{ record_attribution_daily_run() }}"
+    post_hook="{{ record_model_run() }}"
 ) }}
 -- depends_on: {{ ref('int_attribution__affected_paid_dates') }}
 {%- set money = ['gmv', 'paid_amount', 'net_revenue', 'cm2'] %}

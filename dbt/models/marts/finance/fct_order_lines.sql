@@ -9,7 +9,8 @@
     materialized='incremental',
     incremental_strategy=by_key_strategy(),
     unique_key=['store', 'order_id'],
-    meta={'publish_by_run': 'dbt_invocation_id'}
+    meta={'publish_by_run': 'dbt_invocation_id'},
+    post_hook="{{ record_model_run() }}"
 ) }}
 -- depends_on: {{ ref('int_sales__changed_orders') }}
 {%- set rebuilt = '(store, order_id) in (select rebuilt.store, rebuilt.order_id from rebuilt)'
