@@ -158,15 +158,17 @@
 {%- endmacro %}
 
 {#- Tests of by-day models: a filter keeping `column` (a date) inside the days a partitioned run
-    rewrote (the others did not change, and a night should not re-read 50 M rows per test);
-    `true` without partition vars or with --full-refresh, when every row was built. Tests are
-    not incremental models, so this cannot use in_partition. -#}
-{% macro in_run_days(column) -%}
+    rewrote (the others did not change, and a night should not re-read 50 M rows per test),
+    widened `lookahead_days` forward; `true` without partition vars or with --full-refresh,
+    when every row was built. Tests and the table models that rebuild every run are not
+    incremental models, so this cannot use in_partition. -#}
+{% macro in_run_days(column, lookahead_days=0) -%}
     {%- set window = run_window() -%}
     {%- if window is none -%}
         true
     {%- else -%}
-        {{ column }} between cast('{{ window[0] }}' as date) and cast('{{ window[1] }}' as date)
+        {{ column }} between cast('{{ window[0] }}' as date)
+        and cast('{{ window[1] }}' as date){{ ' + ' ~ lookahead_days if lookahead_days else '' }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -62,8 +62,7 @@ credited as (
         where
             is_paid
             and (
-                paid_date between cast('{{ window[0] }}' as date)
-                and cast('{{ window[1] }}' as date) + {{ longest_attribution_window() }}
+                {{ in_run_days('paid_date', longest_attribution_window()) }}
                 or not {{ previous_run_built('mart_attribution_daily') }}
             )
     {%- else %}
