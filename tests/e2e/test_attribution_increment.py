@@ -265,14 +265,19 @@ def test_the_order_marts_rebuilt_changed_orders_only_and_agree_with_a_full_build
     assert len(listed) < orders / 3
 
 
-def test_a_model_whose_columns_changed_asks_for_a_rebuild(increment, tmp_path):
-    # A warehouse built by a version whose touches table had one more column: a night stops
-    # with dbt's message and leaves the table as it was; a full refresh rebuilds it.
+def copy_of(increment, tmp_path) -> SimpleNamespace:
+    """A private copy of the increment's warehouse, for a test that changes it."""
     settings, _, _ = increment
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(settings.warehouse, warehouse)
-    older = SimpleNamespace(warehouse=warehouse)
-    con = duckdb.connect(str(warehouse))
+    return SimpleNamespace(warehouse=warehouse)
+
+
+def test_a_model_whose_columns_changed_asks_for_a_rebuild(increment, tmp_path):
+    # A warehouse built by a version whose touches table had one more column: a night stops
+    # with dbt's message and leaves the table as it was; a full refresh rebuilds it.
+    older = copy_of(increment, tmp_path)
+    con = duckdb.connect(str(older.warehouse))
     con.execute("alter table intermediate.int_attribution__touches add column touchpoint_key ubigint")
     stored = con.execute("select count(*) from intermediate.int_attribution__touches").fetchone()
     con.close()
@@ -290,11 +295,8 @@ def test_a_night_after_a_run_that_stopped_before_the_daily_mart_re_sums_every_da
     # A run killed (or failed) between fct_orders and mart_attribution_daily leaves the mart behind
     # orders it already rebuilt: the next run finds them unchanged since it, yet must re-sum them.
     con, _ = built
-    settings, _, _ = increment
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(settings.warehouse, warehouse)
-    copy = SimpleNamespace(warehouse=warehouse)
-    behind = duckdb.connect(str(warehouse))
+    copy = copy_of(increment, tmp_path)
+    behind = duckdb.connect(str(copy.warehouse))
     behind.execute(
         "update marts.mart_attribution_daily set attributed_net_revenue = attributed_net_revenue + 1 "
         "where date_day = ?",

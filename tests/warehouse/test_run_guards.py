@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 JUGUANG = dg.AssetKey(["xiaohongshu", "juguang_ads"])
 HOLDER = textwrap.dedent(
     """
-    import sys, time, duckdb
+    import sys, duckdb
     con = duckdb.connect(sys.argv[1])  # a writer of the warehouse: a stray shell, a BI tool on the wrong file
     print("holding", flush=True)
     sys.stdin.readline()  # until told to let go
