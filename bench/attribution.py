@@ -37,15 +37,18 @@ MODELS = [
     "int_attribution__non_converting_paths",
     "int_attribution__data_driven_weights",
     "fct_attribution_credits",
+    "int_attribution__recredited_orders",
     "int_attribution__affected_paid_dates",
     "mart_attribution_daily",
 ]
 # What only Markov and Shapley need; every other model serves the rule-based ones too.
 DATA_DRIVEN = {"int_attribution__non_converting_paths", "int_attribution__data_driven_weights"}
-# The order side: the run's changed orders, as stored before it and rebuilt in it. The daily
-# mart re-sums the payment days of those whose money changed; listed apart, not counted as
+# The order side: the run's changed orders, as stored before it and rebuilt in it (the daily
+# mart re-sums the payment days of those whose money changed), and the credits per order and
+# channel the marketing allocation reads, which ends the models that credit by order (a night
+# after a run that did not build it credits every order anew). Listed apart, not counted as
 # attribution.
-ORDER_SIDE = {"int_sales__changed_orders", "fct_orders"}
+ORDER_SIDE = {"int_sales__changed_orders", "fct_orders", "int_attribution__order_channel_credits"}
 # What the warehouse held before the night's refunds: they lowered these orders' net revenue.
 BEFORE_THE_NIGHTS_REFUNDS = """
 update marts.fct_orders set net_revenue = net_revenue + refund_amount
@@ -85,7 +88,7 @@ def main() -> None:
         night = {"ZHONGCAO_PARTITION_START": args.day, "ZHONGCAO_PARTITION_END": args.day}
         for title, extra_env, full_refresh in (("full build", {}, True), (f"one night ({args.day})", night, False)):
             if full_refresh:
-                select = " ".join([*MODELS, "int_sales__changed_orders"])
+                select = " ".join([*MODELS, *(ORDER_SIDE - {"fct_orders"})])
             else:
                 select = " ".join([*MODELS, *ORDER_SIDE])
                 with duckdb.connect(str(args.warehouse)) as con:

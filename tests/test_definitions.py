@@ -61,6 +61,7 @@ INTERMEDIATE = [
     "int_attribution__path_credits",
     "int_attribution__order_channel_credits",
     "int_attribution__paths",
+    "int_attribution__recredited_orders",
     "int_attribution__touchable",
     "int_attribution__touches",
     "int_finance__order_costs",

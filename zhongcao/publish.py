@@ -1,10 +1,10 @@
 """Atomic publication of the public marts into the separate DuckDB file BI tools read.
 
-A BI tool holding the published file open must never block or break a run (DuckDB file
-locks, see shared/stack-facts.md), so the published path is a symbolic link to a version file
-beside it (`.<name>.<id>.version`), and a publication writes a version no reader holds and swaps
-the link with os.replace: readers already connected keep their snapshot, new connections see
-the new one, and a failure leaves the link and what it points at untouched.
+A BI tool holding the published file open must never block or break a run (DuckDB file locks,
+see shared/stack-facts.md), so the published path is a symbolic link to a version file beside
+it (`.<name>.<id>.version`), and a publication writes a version no reader holds and swaps the
+link with os.replace: readers already connected keep their snapshot, new connections see the
+new one, and a failure leaves the link and what it points at untouched.
 
 The version written is, when it can be, the previous one (the spare: what the link pointed at
 before the last swap, if no reader still holds it), patched in place in one transaction;
@@ -12,12 +12,14 @@ otherwise a copy of the current one, or a new file. What is patched: the marts t
 partitioned dbt run rewrites day by day (dbt meta `publish_by_day`) take only the days the dbt
 runs since that version's publication rebuilt (`meta.dbt_runs`, recorded by dbt itself before
 any model runs; a mart whose paths look back, meta `publish_days_after`, that many days after
-them too); the marts a partitioned run rewrites by key (meta `publish_by_run`: the column where
-each row names the dbt invocation that wrote it, which stays in the warehouse) take the rows
-those runs wrote, replacing the published rows of the same unique keys; every other mart is
-copied whole. Any dbt run without partition vars, a changed column list or a file published by
-an older version means a full copy into a new file; that publication then leaves a copy of its
-version as the spare, so the night after a full build patches in place too.
+them too, and the days outside those that a mart's post-hook recorded in `meta.rewritten_days`:
+orders credited anew on older days); the marts a partitioned run rewrites by key (meta
+`publish_by_run`: the column where each row names the dbt invocation that wrote it, which stays
+in the warehouse) take the rows those runs wrote, replacing the published rows of the same
+unique keys; every other mart is copied whole. Any dbt run without partition vars, a changed
+column list or a file published by an older version means a full copy into a new file; that
+publication then leaves a copy of its version as the spare, so the night after a full build
+patches in place too.
 """
 
 from __future__ import annotations
@@ -158,6 +160,24 @@ def _days_filter(column: str, days: list[tuple[date, date]]) -> str:
     )
 
 
+def _rewritten_days(con, model: PublishedModel, invocations: tuple[str, ...]) -> list[date]:
+    """The days outside their windows that the dbt `invocations` rewrote in `model` (its
+    post-hook records them in meta.rewritten_days: orders credited anew on older days)."""
+    recorded = con.execute(
+        "select count(*) from duckdb_tables() where database_name = 'warehouse' "
+        "and schema_name = 'meta' and table_name = 'rewritten_days'"
+    ).fetchone()[0]
+    if not recorded or not invocations:
+        return []
+    runs = ", ".join(literal(i) for i in invocations)
+    rows = con.execute(
+        "select distinct day from warehouse.meta.rewritten_days "
+        f"where model = ? and invocation_id in ({runs}) order by day",
+        [model.name],
+    ).fetchall()
+    return [day for (day,) in rows]
+
+
 def _replace_rows_of_runs(con, model: PublishedModel, source: str, table: str, invocations: tuple[str, ...]) -> None:
     """The rows the dbt `invocations` wrote replace the published rows of their unique keys, as
     dbt's delete+insert replaced them in the warehouse."""
@@ -244,7 +264,9 @@ def _write(con, models: list[PublishedModel], plan: _Plan, run_id: str) -> tuple
         if patchable and model.day_column:
             if plan.days:
                 after = timedelta(days=model.days_after)
-                changed = _days_filter(model.day_column, [(start, end + after) for start, end in plan.days])
+                days = [(start, end + after) for start, end in plan.days]
+                days += [(day, day) for day in _rewritten_days(con, model, plan.invocations)]
+                changed = _days_filter(model.day_column, days)
                 con.execute(f"delete from {table} where {changed}")
                 con.execute(f"insert into {table} select * from {source} where {changed}")
         elif patchable and model.run_column and model.unique_key:

@@ -51,8 +51,9 @@
 {#- The months whose marketing allocation a partitioned run redoes (a subquery of month starts):
     the months of the partition's days and of the longest attribution window after them (their
     spend and their credits changed), and the payment months, before and after, of the orders
-    whose payment day or net revenue the run changed (a refund moves its month's shares). A
-    bill or a waybill changes neither. Every month once when the run before this one did not
+    whose payment day or net revenue the run changed (a refund moves its month's shares), and of
+    the orders it credits anew (int_attribution__recredited_orders). A bill or a waybill changes
+    neither. Every month once when the run before this one did not
     build fct_order_lines (killed or failed before it): the previous values it left no longer
     show what it changed. -#}
 {% macro marketing_months_rebuilt() -%}
@@ -81,6 +82,9 @@
         select distinct cast(date_trunc('month', paid_date) as date)
         from {{ ref('fct_orders') }}
         where is_paid and not {{ previous_run_built('fct_order_lines') }}
+        union
+        select distinct cast(date_trunc('month', recredited.paid_date) as date)
+        from {{ recredited_paid_dates() }} as recredited (paid_date)
     )
 {%- endmacro %}
 

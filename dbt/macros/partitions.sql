@@ -71,6 +71,61 @@
     {{- return(in_partition(column, 0, longest_attribution_window())) -}}
 {%- endmacro %}
 
+{#- The orders the models that credit by order (int_attribution__order_touches, __paths,
+    fct_attribution_credits, int_attribution__order_channel_credits) rebuild in a partitioned
+    run: those of the payment days in_attributed_paid_dates keeps, and the orders
+    int_attribution__recredited_orders lists on any other day (a new buyer link moved them to
+    another person). A filter on the relation's `store`, `order_id` and `paid_date` columns;
+    `true` when every order is credited. -#}
+{% macro in_attributed_orders(paid_date='paid_date', store='store', order_id='order_id') -%}
+    {%- if is_partitioned_run() -%}
+        {%- do require_in_run(
+            'int_attribution__recredited_orders', 'credits anew the orders int_attribution__recredited_orders lists'
+        ) -%}
+        {%- if any_recredited_orders() -%}
+            ({{ in_attributed_paid_dates(paid_date) }}
+            or ({{ paid_date }} in {{ recredited_paid_dates() }}
+                and ({{ store }}, {{ order_id }}) in (select store, order_id from {{ ref('int_attribution__recredited_orders') }})))
+        {%- else -%}
+            {{ in_attributed_paid_dates(paid_date) }}
+        {%- endif -%}
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether int_attribution__recredited_orders lists any order (read when the model is compiled,
+    after the list was built in the run): most nights it lists none, and a filter by order key
+    costs a probe of every stored row (22 M per-touch credits on the large world). True while
+    parsing, so that dbt sees the ref. -#}
+{% macro any_recredited_orders() -%}
+    {%- if not execute -%}
+        {{- return(true) -}}
+    {%- endif -%}
+    {%- set listed = run_query('select count(*) from ' ~ ref('int_attribution__recredited_orders')) -%}
+    {{- return(listed.columns[0].values()[0] > 0) -}}
+{%- endmacro %}
+
+{#- Their pre-hook: the rows of the orders the model rebuilds go first (append then inserts them
+    anew), so an order that moved to another day, or no longer has a path, leaves none behind. -#}
+{% macro delete_attributed_orders() -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ in_attributed_orders() }}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The payment days, now and before, of the orders int_attribution__recredited_orders lists (a
+    subquery of days): their rows in the models that credit by order changed. -#}
+{% macro recredited_paid_dates() -%}
+    (
+        select paid_date from {{ ref('int_attribution__recredited_orders') }}
+        where paid_date is not null
+        union
+        select previous_paid_date from {{ ref('int_attribution__recredited_orders') }}
+        where previous_paid_date is not null
+    )
+{%- endmacro %}
+
 {#- Incremental models that keep a first (or smallest) value per key fold a partitioned run's
     window into what they stored: `union all` the stored rows of the keys the window's CTE
     `window_cte` brings, as `columns` (a list of select expressions); nothing on a full build. -#}
@@ -118,6 +173,11 @@
             model varchar not null,
             finished_at timestamp not null
         );
+        create table if not exists meta.rewritten_days (
+            invocation_id varchar not null,
+            model varchar not null,
+            day date not null
+        );
         insert into meta.dbt_runs values (
             '{{ invocation_id }}',
             '{{ flags.WHICH }}',
@@ -130,7 +190,8 @@
 
 {#- A post-hook of the models that end a chain a partitioned run redoes from the stored previous
     values of int_sales__changed_orders (mart_attribution_daily; fct_order_lines, which ends the
-    marketing allocation): the runs that built them. Those values say what the model last saw
+    marketing allocation; int_attribution__order_channel_credits, which ends the models that
+    credit by order): the runs that built them. Those values say what the model last saw
     only if the run before this one built it; a run killed or failed before it left changes
     that the next run's list no longer shows (previous_run_built). -#}
 {% macro record_model_run() -%}
@@ -138,6 +199,18 @@
         insert into meta.model_runs values (
             '{{ invocation_id }}', '{{ this.identifier }}', cast(current_timestamp as timestamp)
         )
+    {%- endif -%}
+{%- endmacro %}
+
+{#- A post-hook of the marts published by day (meta publish_by_day) that a partitioned run also
+    rewrites on days outside its window: those `days` (a subquery of dates), which the
+    publication copies too (zhongcao/publish.py). DuckDB only, like meta.dbt_runs. -#}
+{% macro record_rewritten_days(days) -%}
+    {%- if is_partitioned_run() and target.type == 'duckdb' -%}
+        insert into meta.rewritten_days
+        select distinct '{{ invocation_id }}', '{{ this.identifier }}', rewritten.day
+        from {{ days }} as rewritten (day)
+        where rewritten.day is not null
     {%- endif -%}
 {%- endmacro %}
 

@@ -58,6 +58,13 @@ PREVIOUS_FIRST_PURCHASES = (
     "select order_id from intermediate.int_sales__changed_orders "
     "where reason = 'same_person' and previous_conversion_number = 1"
 )
+# The models that credit by order (in_attributed_orders).
+ORDER_CREDITS = [
+    "intermediate.int_attribution__order_touches",
+    "intermediate.int_attribution__paths",
+    "marts.fct_attribution_credits",
+    "intermediate.int_attribution__order_channel_credits",
+]
 # The order marts, and the AIPL marts built from the states of those orders' people.
 ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks", "mart_aipl_daily", "mart_aipl_flows_daily"]
 
@@ -309,5 +316,50 @@ def test_a_night_after_a_run_that_stopped_before_the_daily_mart_re_sums_every_da
     affected = snapshot(copy, AFFECTED_DAYS)
     paid_days = set(con.execute("select distinct paid_date from fct_orders where is_paid").fetchall())
     assert affected == paid_days
+    daily = DAILY.format(models=quoted(RULE_MODELS))
+    assert snapshot(copy, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())
+
+
+def test_older_orders_whose_buyer_a_night_links_to_a_person_are_credited_anew(built, increment, tmp_path):
+    # A click of the night can name the buyer of older orders (the link rule click_id): those
+    # orders, stored without a person and credited to direct_or_organic, now belong to someone
+    # with touches. The night credits them anew on their own, older payment days, as a full
+    # build would, and re-sums those days.
+    con, _ = built
+    copy = copy_of(increment, tmp_path)
+    before_the_link = duckdb.connect(str(copy.warehouse))
+    before_the_link.execute(
+        "create table main.unlinked as select store, order_id, paid_date "
+        "from intermediate.int_attribution__paths where window_days = 15 and paid_date < ? "
+        "qualify row_number() over (partition by paid_date order by order_id) = 1 order by paid_date limit 4",
+        [STALE_DAY],
+    )
+    unlinked = set(before_the_link.execute("select store, order_id, paid_date from main.unlinked").fetchall())
+    assert len({day for _, _, day in unlinked}) == 4
+    listed = "(store, order_id) in (select store, order_id from main.unlinked)"
+    before_the_link.execute(f"update marts.fct_orders set person_key = null where {listed}")
+    for model in ORDER_CREDITS:
+        before_the_link.execute(f"delete from {model} where {listed}")
+    before_the_link.execute(
+        "insert into marts.fct_attribution_credits by name select store, order_id, 15 as window_days, "
+        "true as is_default_window, 1 as touch_number, 1 as touch_count, 'direct_or_organic' as channel, paid_at, "
+        f"paid_date, {', '.join(f'1 as {m}_credit' for m in [*RULE_MODELS, *DATA_DRIVEN])} "
+        f"from marts.fct_orders where {listed}"
+    )
+    before_the_link.execute("drop table main.unlinked")
+    before_the_link.close()
+    dbt_build(copy, tmp_path / "target", "--vars", partition_vars(*PARTITION.values()))
+    recredited = "select store, order_id, paid_date from intermediate.int_attribution__recredited_orders"
+    assert snapshot(copy, recredited) == unlinked
+    assert {day for _, _, day in unlinked} <= {day for (day,) in snapshot(copy, AFFECTED_DAYS)}
+    rewritten = snapshot(
+        copy,
+        "select day from meta.rewritten_days where invocation_id = "
+        "(select invocation_id from meta.dbt_runs order by started_at desc limit 1)",
+    )
+    assert rewritten == {(day,) for _, _, day in unlinked}
+    assert snapshot(copy, credits_of(RULE_MODELS)) == set(
+        con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall()
+    )
     daily = DAILY.format(models=quoted(RULE_MODELS))
     assert snapshot(copy, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())

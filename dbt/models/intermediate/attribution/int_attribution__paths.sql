@@ -1,11 +1,16 @@
-{{ config(materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='paid_date') }}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_attributed_orders() }}"
+) }}
+-- depends_on: {{ ref('int_attribution__recredited_orders') }}
 -- Conversion paths: every paid order of an identified buyer × every lookback window in
 -- attribution_windows in which the buyer had a touch. The path is the suffix of the order's
 -- sorted elements (int_attribution__order_touches) from `first_position` on; everything the
 -- credit models need is read off it here, once.
 with order_touches as (
     select * from {{ ref('int_attribution__order_touches') }}
-    where {{ in_attributed_paid_dates('paid_date') }}
+    where {{ in_attributed_orders() }}
 ),
 
 windows as (

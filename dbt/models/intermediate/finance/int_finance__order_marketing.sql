@@ -1,7 +1,7 @@
 {{ config(
     materialized='incremental', incremental_strategy=by_key_strategy(), unique_key='month_start', on_schema_change='fail'
 ) }}
--- depends_on: {{ ref('int_sales__changed_orders') }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_attribution__recredited_orders') }}
 -- Stored, not a view: its one consumer and its tests would each recompute it. Incremental by
 -- month: a month's spend is shared among all its orders, so a partitioned run redoes whole
 -- months, those marketing_months_rebuilt lists.

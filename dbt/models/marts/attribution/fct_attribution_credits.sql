@@ -1,33 +1,37 @@
 {#- publish_by_day: a partitioned run rewrites its window's days and the longest lookback after
-    them (in_attributed_paid_dates), so the publication copies only those. -#}
+    them (in_attributed_paid_dates), and the payment days of the orders it credits anew, which
+    it records in meta.rewritten_days; the publication copies only those days. -#}
 {{ config(
     materialized='incremental',
-    incremental_strategy=by_key_strategy(),
-    unique_key='paid_date',
+    incremental_strategy='append',
+    pre_hook="{{ delete_attributed_orders() }}",
+    post_hook="{{ record_rewritten_days(recredited_paid_dates()) }}",
     meta={'publish_by_day': 'paid_date', 'publish_days_after': longest_attribution_window()}
 ) }}
+-- depends_on: {{ ref('int_attribution__recredited_orders') }}
 {%- set windows = var('attribution_detail_windows', [var('attribution_default_window')]) %}
 {%- set path_elements = list_from('order_touches.touch_elements', 'paths.first_position') %}
 -- Credit of every touch of every paid order under the seven models, one column per model, for
 -- the lookback windows in attribution_detail_windows (default: the default window only; the
 -- other windows are aggregated in mart_attribution_daily). Orders with no touch in the window
 -- (or no identified buyer, like Douyin-shop orders) get one direct_or_organic row with credit
--- 1. Each model's credits sum to exactly 1 per order and window. Incremental by paid_date:
--- credits do not depend on refunds, so a partitioned run rebuilds only its own days and the
--- orders paid within the longest lookback after them (their paths reach back into the window).
+-- 1. Each model's credits sum to exactly 1 per order and window. Incremental by order: credits
+-- do not depend on refunds, so a partitioned run rebuilds only the orders of its own days, those
+-- paid within the longest lookback after them (their paths reach back into the window) and the
+-- orders it credits anew (int_attribution__recredited_orders).
 with paths as (
     select * from {{ ref('int_attribution__path_credits') }}
-    where window_days in ({{ windows | join(', ') }}) and {{ in_attributed_paid_dates('paid_date') }}
+    where window_days in ({{ windows | join(', ') }}) and {{ in_attributed_orders() }}
 ),
 
 order_touches as (
     select * from {{ ref('int_attribution__order_touches') }}
-    where {{ in_attributed_paid_dates('paid_date') }}
+    where {{ in_attributed_orders() }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
-    where is_paid and {{ in_attributed_paid_dates('paid_date') }}
+    where is_paid and {{ in_attributed_orders() }}
 ),
 
 cells as (

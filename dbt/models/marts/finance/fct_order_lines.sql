@@ -12,7 +12,7 @@
     meta={'publish_by_run': 'dbt_invocation_id'},
     post_hook="{{ record_model_run() }}"
 ) }}
--- depends_on: {{ ref('int_sales__changed_orders') }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('int_attribution__recredited_orders') }}
 {%- set rebuilt = '(store, order_id) in (select rebuilt.store, rebuilt.order_id from rebuilt)'
     if is_partitioned_run() else 'true' %}
 with rebuilt as (
