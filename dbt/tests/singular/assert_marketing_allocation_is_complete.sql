@@ -1,6 +1,6 @@
 -- A check of fct_order_lines in Dagster (a test reading several models needs its asset named).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
--- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('fct_orders') }}
+-- depends_on: {{ ref('int_sales__changed_orders') }}, {{ ref('fct_orders') }}, {{ ref('int_attribution__recredited_orders') }}
 -- The P&L carries every yuan of spend of each channel-month that has attributed revenue under
 -- the default model and window, no more and no less. A partitioned run checks the months whose
 -- allocation it redid (marketing_months_rebuilt); the others kept the rows already checked.
