@@ -87,8 +87,8 @@ def main() -> None:
         )
         night = {"ZHONGCAO_PARTITION_START": args.day, "ZHONGCAO_PARTITION_END": args.day}
         for title, extra_env, full_refresh in (("full build", {}, True), (f"one night ({args.day})", night, False)):
-            if full_refresh:
-                select = " ".join([*MODELS, *(ORDER_SIDE - {"fct_orders"})])
+            if full_refresh:  # fct_orders as the warehouse holds it: the full build credits those orders
+                select = " ".join([*MODELS, *sorted(ORDER_SIDE - {"fct_orders"})])
             else:
                 select = " ".join([*MODELS, *ORDER_SIDE])
                 with duckdb.connect(str(args.warehouse)) as con:

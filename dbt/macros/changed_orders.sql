@@ -53,9 +53,8 @@
     spend and their credits changed), and the payment months, before and after, of the orders
     whose payment day or net revenue the run changed (a refund moves its month's shares), and of
     the orders it credits anew (int_attribution__recredited_orders). A bill or a waybill changes
-    neither. Every month once when the run before this one did not
-    build fct_order_lines (killed or failed before it): the previous values it left no longer
-    show what it changed. -#}
+    neither. Every month once when the run before this one did not build fct_order_lines
+    (killed or failed before it): the previous values it left no longer show what it changed. -#}
 {% macro marketing_months_rebuilt() -%}
     (
         select cast(date_trunc('month', day) as date) as month_start

@@ -7,9 +7,10 @@
 -- The payment days mart_attribution_daily re-sums in this run: on a partitioned run, the days
 -- whose credits it recomputes (the partition's days and the longest lookback after them) and
 -- the payment days, before and after, of the orders whose money, payment day or first-purchase
--- flag it changed (a refund, a late waybill or payment bill, a new buyer link), and those of the
--- orders it credits anew (int_attribution__recredited_orders); on a full build, every payment day. Compared with what fct_orders and fct_order_lines held before the
--- run (int_sales__changed_orders), so a bill that confirms the estimated fee re-sums nothing.
+-- flag it changed (a refund, a late waybill or payment bill, a new buyer link) or that it
+-- credits anew (int_attribution__recredited_orders); on a full build, every payment day.
+-- Compared with what fct_orders and fct_order_lines held before the run
+-- (int_sales__changed_orders), so a bill that confirms the estimated fee re-sums nothing.
 -- Those values are what the mart last summed only if the run before this one summed it: after a
 -- run killed or failed between fct_orders and the mart, every payment day is re-summed once.
 with changed as (
