@@ -146,6 +146,27 @@ def test_a_mart_whose_paths_look_back_takes_the_days_after_the_window_too(settin
     ]
 
 
+def test_a_mart_takes_the_older_days_its_runs_recorded_as_rewritten(settings):
+    # A night of 11-03 also credited anew an order paid on 11-01 (its buyer was linked to a
+    # person): fct_attribution_credits' post-hook recorded that day, so it is copied too; 11-02,
+    # changed in the warehouse but rewritten by no run since, keeps its published copy.
+    publish(settings, MODELS, "run-1")
+    warehouse(
+        settings,
+        "update marts.events set v = 6;"
+        "create table meta.rewritten_days (invocation_id varchar, model varchar, day date);"
+        "insert into meta.rewritten_days values ('2026-11-05 02:00:00', 'events', date '2026-11-01'),"
+        "('2026-11-05 02:00:00', 'other_mart', date '2026-11-02'), ('an older run', 'events', date '2026-11-02');"
+        + run("2026-11-03", "2026-11-03", "2026-11-05 02:00:00"),
+    )
+    assert publish(settings, MODELS, "run-2").mode == "days 2026-11-03 to 2026-11-03"
+    assert published(settings, "select day, v from events order by day") == [
+        (date(2026, 11, 1), 6),
+        (date(2026, 11, 2), 1),
+        (date(2026, 11, 3), 6),
+    ]
+
+
 def test_a_mart_rewritten_by_key_takes_the_rows_of_the_runs_since_the_last_publication(settings):
     orders = PublishedModel(
         schema="marts",
