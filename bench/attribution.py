@@ -57,6 +57,15 @@ where store = 'tmall' and is_paid and refund_amount > 0
 """
 
 
+def run_phase_or_exit(run: subprocess.CompletedProcess, target: Path) -> float:
+    """dbt's run phase (seconds) of a finished run whose files are in `target`; a failed run
+    prints the end of dbt's output and ends the benchmark with its status."""
+    if run.returncode != 0:
+        print(run.stdout[-3000:])
+        sys.exit(run.returncode)
+    return json.loads((target / "run_results.json").read_text())["elapsed_time"]
+
+
 def report(title: str, timings, wall: float, run_phase: float) -> None:
     print(title)
     for name, status, seconds in timings:
@@ -103,11 +112,7 @@ def main() -> None:
                 extra_env=extra_env,
                 threads=args.threads,
             )
-            if run.returncode != 0:
-                print(run.stdout[-3000:])
-                sys.exit(run.returncode)
-            run_phase = json.loads((Path(target) / "run_results.json").read_text())["elapsed_time"]
-            report(title, timings, wall, run_phase)
+            report(title, timings, wall, run_phase_or_exit(run, Path(target)))
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS of dbt {peak_mb:,.0f} MB")
 

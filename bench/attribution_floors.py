@@ -20,7 +20,6 @@ Figures, not assertions.
 
 import argparse
 import datetime as dt
-import json
 import sys
 import tempfile
 import time
@@ -30,7 +29,7 @@ import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from attribution import MODELS, ORDER_SIDE  # noqa: E402
+from attribution import MODELS, ORDER_SIDE, run_phase_or_exit  # noqa: E402
 from build_marts import run_dbt  # noqa: E402
 
 CREDITS = "marts.fct_attribution_credits"
@@ -115,10 +114,7 @@ def empty_night(warehouse: Path, memory: str) -> None:
             extra_env={"ZHONGCAO_PARTITION_START": day, "ZHONGCAO_PARTITION_END": day},
             threads=1,
         )
-        if run.returncode != 0:
-            print(run.stdout[-3000:])
-            sys.exit(run.returncode)
-        run_phase = json.loads((Path(target) / "run_results.json").read_text())["elapsed_time"]
+        run_phase = run_phase_or_exit(run, Path(target))
     total = sum(seconds for name, _, seconds in timings if name in MODELS)
     slowest = ", ".join([f"{name} {seconds:.2f}" for name, _, seconds in timings if name in MODELS][:3])
     print(f"  an empty night ({day}), {len(MODELS)} attribution models on one thread: {total:.1f} s")

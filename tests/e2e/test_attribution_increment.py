@@ -69,6 +69,12 @@ ORDER_CREDITS = [
 ORDER_MARTS = ["fct_orders", "fct_order_lines", "fct_settlement_checks", "mart_aipl_daily", "mart_aipl_flows_daily"]
 
 
+def full_build_rows(con, sql: str) -> set:
+    """The rows the full build's published file holds for `sql`, a query of the warehouse's marts
+    (the published file keeps them in its main schema)."""
+    return set(con.execute(sql.replace("marts.", "")).fetchall())
+
+
 def credits_of(models) -> str:
     """The per-touch credits of `models` (CREDITS with their credit columns)."""
     return CREDITS.format(columns=", ".join(f"{m}_credit" for m in models))
@@ -176,10 +182,9 @@ def test_partitioned_runs_keep_the_stored_data_driven_fit(increment):
 def test_rule_based_models_agree_with_a_full_build(built, increment):
     con, _ = built
     settings, _, _ = increment
-    reference = set(con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall())
-    assert snapshot(settings, credits_of(RULE_MODELS)) == reference
-    reference_daily = set(con.execute(DAILY.format(models=quoted(RULE_MODELS)).replace("marts.", "")).fetchall())
-    assert snapshot(settings, DAILY.format(models=quoted(RULE_MODELS))) == reference_daily
+    assert snapshot(settings, credits_of(RULE_MODELS)) == full_build_rows(con, credits_of(RULE_MODELS))
+    daily = DAILY.format(models=quoted(RULE_MODELS))
+    assert snapshot(settings, daily) == full_build_rows(con, daily)
 
 
 def test_the_night_recomputed_its_days_and_those_of_orders_whose_money_changed_only(built, increment):
@@ -248,7 +253,7 @@ def test_a_corrected_earlier_day_re_credits_the_orders_whose_lookback_reaches_it
     later_days = {r[3] for r in now ^ night["rule_credits"] if r[3].isoformat() > CORRECTED_DAY}
     assert later_days, "the correction must reach orders paid after the corrected day"
     assert max(later_days).isoformat() <= "2026-11-19"  # 30 days, the longest window
-    assert now == set(con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall())
+    assert now == full_build_rows(con, credits_of(RULE_MODELS))
 
 
 def test_the_order_marts_rebuilt_changed_orders_only_and_agree_with_a_full_build(built, increment):
@@ -317,7 +322,7 @@ def test_a_night_after_a_run_that_stopped_before_the_daily_mart_re_sums_every_da
     paid_days = set(con.execute("select distinct paid_date from fct_orders where is_paid").fetchall())
     assert affected == paid_days
     daily = DAILY.format(models=quoted(RULE_MODELS))
-    assert snapshot(copy, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())
+    assert snapshot(copy, daily) == full_build_rows(con, daily)
 
 
 def test_older_orders_whose_buyer_a_night_links_to_a_person_are_credited_anew(built, increment, tmp_path):
@@ -358,8 +363,6 @@ def test_older_orders_whose_buyer_a_night_links_to_a_person_are_credited_anew(bu
         "(select invocation_id from meta.dbt_runs order by started_at desc limit 1)",
     )
     assert rewritten == {(day,) for _, _, day in unlinked}
-    assert snapshot(copy, credits_of(RULE_MODELS)) == set(
-        con.execute(credits_of(RULE_MODELS).replace("marts.", "")).fetchall()
-    )
+    assert snapshot(copy, credits_of(RULE_MODELS)) == full_build_rows(con, credits_of(RULE_MODELS))
     daily = DAILY.format(models=quoted(RULE_MODELS))
-    assert snapshot(copy, daily) == set(con.execute(daily.replace("marts.", "")).fetchall())
+    assert snapshot(copy, daily) == full_build_rows(con, daily)
